@@ -1,0 +1,222 @@
+/**
+ * The nightly batch drops of ACME ERP. Raw column names are the box's own field names (the same
+ * as its SOAP answers), and each row is normalised by the same functions as the SOAP side
+ * (resources.ts), so a record read from a file equals the record read live.
+ *
+ * - ACCOUNTS_YYYYMMDD.csv: full snapshot of accounts; windows-1252, CRLF, header row, quoted fields
+ *   (embedded commas and newlines), trailer `TRAILER,<row count>,<sum of CUR_BAL>`; complete when
+ *   `ACCOUNTS_YYYYMMDD.csv.ok` appears.
+ * - STOCK_YYYYMMDD.dat: full snapshot of items, fixed width: `H` header with the business date,
+ *   `D` details, `T` trailer with the record count; complete when its size has been stable.
+ * - ORDERS_DELTA_YYYYMMDDHHMM.csv.gz: gzip'd UTF-8 delta of orders; OP is I, U or D; order lines
+ *   travel in one LINES column as `SKU|QTY|UNIT_PRICE|LINE_AMT` joined by `;`.
+ */
+import { z } from 'zod';
+import { defineFeed, type FeedDefinition } from '../../src/adapter/feed.ts';
+import {
+  NormaliseError,
+  decimalString,
+  integer,
+  legacyTimestamp,
+  trimmed,
+} from '../../src/adapter/normalise.ts';
+import { Account, Item, Order, normaliseAccount, normaliseItem, normaliseOrder } from './resources.ts';
+import { BOX_TIME_ZONE } from './soap.ts';
+
+/** A zod row schema over raw string columns that normalises with `fn`; its errors name the field. */
+function normalised<T>(columns: readonly string[], fn: (raw: Record<string, string>) => T) {
+  return z
+    .object(Object.fromEntries(columns.map((c) => [c, z.string()])) as Record<string, z.ZodString>)
+    .transform((raw, ctx) => {
+      try {
+        return fn(raw as Record<string, string>);
+      } catch (err) {
+        if (!(err instanceof NormaliseError)) throw err;
+        ctx.addIssue({ code: 'custom', path: [err.field], message: err.message });
+        return z.NEVER;
+      }
+    });
+}
+
+/**
+ * legacyTimestamp, memoised per wall-clock hour: a million rows must not each pay for an Intl time
+ * zone lookup. The offset is taken from legacyTimestamp itself at the start and end of the hour; an
+ * hour where they differ (a DST change) is not cached, so every answer equals legacyTimestamp's.
+ */
+const hourOffsets = new Map<string, number | null>();
+const STAMP = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
+function fastTimestamp(value: string, field: string): string | null {
+  const t = value.trim();
+  const m = STAMP.exec(t);
+  if (!m || Number(m[5]) > 59 || Number(m[6]) > 59) return legacyTimestamp(t, field, BOX_TIME_ZONE);
+  const hour = t.slice(0, 10);
+  let off = hourOffsets.get(hour);
+  if (off === undefined) {
+    const wall = (mm: string) => Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +mm.slice(0, 2), +mm.slice(2));
+    const at = (mm: string) => {
+      const iso = legacyTimestamp(hour + mm, field, BOX_TIME_ZONE);
+      return iso === null ? NaN : wall(mm) - Date.parse(iso);
+    };
+    const a = at('0000');
+    off = a === at('5959') && !Number.isNaN(a) ? a : null;
+    if (hourOffsets.size > 100_000) hourOffsets.clear();
+    hourOffsets.set(hour, off);
+  }
+  if (off === null) return legacyTimestamp(t, field, BOX_TIME_ZONE);
+  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  return new Date(wall - off).toISOString().replace('.000Z', 'Z');
+}
+
+/** normaliseAccount with the fast timestamp (same result). */
+function accountFromRow(raw: Record<string, string>) {
+  const updatedAt = fastTimestamp(raw.LAST_UPD ?? '', 'LAST_UPD') ?? '';
+  return { ...normaliseAccount({ ...raw, LAST_UPD: '' }), updatedAt };
+}
+
+export const ACCOUNT_COLUMNS = [
+  'ACCT_NO',
+  'ACCT_NAME',
+  'ACCT_STAT',
+  'CR_LIMIT',
+  'CUR_BAL',
+  'CURR_CD',
+  'EMAIL_ADDR',
+  'PHONE_NO',
+  'OPEN_DT',
+  'LAST_UPD',
+] as const;
+
+/** The accounts feed's declaration; the benchmark reuses it with wider keys (bench/ingest.ts). */
+export const accountsFeedDefinition = {
+  name: 'ACCOUNTS',
+  description: 'Nightly full snapshot of customer accounts.',
+  pattern: /^ACCOUNTS_(?<date>\d{8})\.csv$/,
+  dateFormat: 'YYYYMMDD',
+  encoding: 'windows-1252',
+  format: {
+    kind: 'csv',
+    columns: [...ACCOUNT_COLUMNS],
+    headerRow: true,
+    trailerMarker: 'TRAILER',
+    trailerFields: ['count', 'total'],
+  },
+  control: { count: 'count', sums: [{ field: 'total', of: 'CUR_BAL' }] },
+  mode: { kind: 'snapshot' },
+  readiness: { kind: 'doneFile', suffix: '.ok' },
+  target: { resource: 'accounts', entity: 'account' },
+  key: 'accountNumber',
+  keyOf: (raw) => {
+    const k = (raw.ACCT_NO ?? '').trim();
+    return /^\d{6}$/.test(k) ? k : undefined;
+  },
+  row: normalised(ACCOUNT_COLUMNS, accountFromRow),
+  record: Account,
+  badRows: {},
+  // A nightly extract that lost a fifth of the customers is a broken extract, not a business event.
+  maxDeleteShare: 0.2,
+} satisfies FeedDefinition;
+
+export const accountsFeed = defineFeed(accountsFeedDefinition);
+
+type Layout = { code: string; fields: [string, number][] };
+
+export const STOCK_LAYOUT: { header: Layout; detail: Layout; trailer: Layout } = {
+  header: {
+    code: 'H',
+    fields: [
+      ['BUS_DATE', 8],
+      ['CREATED', 14],
+    ],
+  },
+  detail: {
+    code: 'D',
+    fields: [
+      ['ITEM_SKU', 12],
+      ['ITEM_DESC', 30],
+      ['UNIT_COST', 10],
+      ['QTY_ON_HAND', 7],
+      ['REORDER_PT', 5],
+      ['WHSE_CD', 2],
+      ['ITEM_STAT', 1],
+      ['LAST_UPD', 14],
+    ],
+  },
+  trailer: { code: 'T', fields: [['REC_COUNT', 9]] },
+};
+
+export const stockFeed = defineFeed({
+  name: 'STOCK',
+  description: 'Nightly full snapshot of stock items (fixed width).',
+  pattern: /^STOCK_(?<date>\d{8})\.dat$/,
+  encoding: 'windows-1252',
+  format: { kind: 'fixed', codeWidth: 1, ...STOCK_LAYOUT },
+  control: { count: 'REC_COUNT', headerBusinessDate: 'BUS_DATE' },
+  mode: { kind: 'snapshot' },
+  readiness: { kind: 'stableSize' },
+  target: { resource: 'items', entity: 'item' },
+  key: 'sku',
+  keyOf: (raw) => (raw.ITEM_SKU ?? '').trim().toUpperCase() || undefined,
+  row: normalised(
+    STOCK_LAYOUT.detail.fields.map(([n]) => n),
+    normaliseItem,
+  ),
+  record: Item,
+});
+
+export const ORDER_COLUMNS = [
+  'OP',
+  'ORD_NO',
+  'ACCT_NO',
+  'ORD_DT',
+  'ORD_STAT',
+  'CURR_CD',
+  'ORD_TOTAL',
+  'LINES',
+  'LAST_UPD',
+] as const;
+
+/** `SKU|QTY|UNIT_PRICE|LINE_AMT;...` into the SOAP shape normaliseOrder reads. */
+function orderFromRow(raw: Record<string, string>) {
+  const text = trimmed(raw.LINES, 'LINES');
+  const lines =
+    text === ''
+      ? []
+      : text.split(';').map((part, i) => {
+          const f = part.split('|');
+          if (f.length !== 4)
+            throw new NormaliseError('LINES', `line ${i + 1} has ${f.length} parts, expected 4`);
+          // Checked here so a bad amount names LINES, then normalised like the SOAP answer.
+          decimalString(f[2], 'LINES');
+          decimalString(f[3], 'LINES');
+          integer(f[1], 'LINES');
+          return { LINE_NO: String(i + 1), ITEM_SKU: f[0], QTY: f[1], UNIT_PRICE: f[2], LINE_AMT: f[3] };
+        });
+  return normaliseOrder({ ...raw, LINES: { LINE: lines } });
+}
+
+export const ordersDeltaFeed = defineFeed({
+  name: 'ORDERS_DELTA',
+  description: 'Intraday changes to sales orders (gzip CSV, one operation per row).',
+  pattern: /^ORDERS_DELTA_(?<date>\d{12})\.csv\.gz$/,
+  dateFormat: 'YYYYMMDDHHMM',
+  compression: 'gzip',
+  encoding: 'utf-8',
+  format: {
+    kind: 'csv',
+    columns: [...ORDER_COLUMNS],
+    headerRow: true,
+    trailerMarker: 'TRAILER',
+    trailerFields: ['count'],
+  },
+  control: { count: 'count' },
+  mode: { kind: 'delta', operationColumn: 'OP', operations: { insert: ['I'], update: ['U'], delete: ['D'] } },
+  readiness: { kind: 'stableSize' },
+  target: { resource: 'orders', entity: 'order' },
+  key: 'orderNumber',
+  keyOf: (raw) => (raw.ORD_NO ?? '').trim().replace(/^0+(?=\d)/, '') || undefined,
+  row: normalised(ORDER_COLUMNS, orderFromRow),
+  record: Order,
+  allowEmpty: true,
+});
+
+export const feeds = [accountsFeed, stockFeed, ordersDeltaFeed];

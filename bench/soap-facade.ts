@@ -1,0 +1,295 @@
+/**
+ * The SOAP read facade, measured against same-run baselines (npm run bench:soap):
+ *
+ * 1. Live-read overhead: p50/p95 of `GET /v1/accounts/:id?consistency=live` through seam vs a direct
+ *    node-soap call to the same simulator (cache off, so every read calls the box).
+ * 2. 200 concurrent agents reading one record: how many SOAP calls the box saw (adapter defaults).
+ * 3. 200 concurrent agents reading different records: the most calls the box had in flight at once,
+ *    vs seam's configured max concurrency.
+ * 4. Store-served reads: requests/s of `GET /v1/accounts/:id` (from the store, with auth and
+ *    redaction) vs a bare express route returning a constant JSON body, same connections, same run.
+ *
+ * The simulator runs in a child process (like a real box, off seam's event loop); seam, the bare
+ * express baseline and the load generator (autocannon) share this process, so both sides of each
+ * comparison pay the same. Figures are printed; they belong in docs/benchmarks.md.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import express from 'express';
+import soap from 'soap';
+import erp from '../adapters/acme-erp/index.ts';
+import { WSDL_PATH } from '../adapters/acme-erp/soap.ts';
+import { createKey } from '../src/access/keys.ts';
+import { accessModule } from '../src/access/module.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLegacyModule } from '../src/legacy/module.ts';
+import { createLogger } from '../src/log.ts';
+import { createRecordsModule } from '../src/records/module.ts';
+import { startService, type Service } from '../src/server.ts';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const LIVE_SAMPLES = Number(process.env.BENCH_LIVE_SAMPLES ?? 400);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+/** Set to run seam on PostgreSQL (a throw-away schema, dropped at the end) instead of PGlite. */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL;
+const SCHEMA = `bench_soap_${process.pid}`;
+
+interface Sim {
+  url: string;
+  base: string;
+  stop(): Promise<void>;
+  stats(): Promise<{ calls: Record<string, number>; maxInFlight: number; total: number }>;
+  post(p: string, body?: unknown): Promise<void>;
+}
+
+async function startSimProcess(latencyMs: number, workers: number): Promise<Sim> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'adapters/acme-erp/simulator/main.ts'),
+      '--latency',
+      String(latencyMs),
+      '--workers',
+      String(workers),
+      '--box-queue',
+      '1000',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /\{"url":"([^"]+)"\}/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const base = url.replace(/\/erp\/ws$/, '');
+  const post = async (p: string, body?: unknown) => {
+    await fetch(base + p, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  };
+  return {
+    url,
+    base,
+    post,
+    stats: async () =>
+      (await (await fetch(`${base}/__sim/stats`)).json()) as Awaited<ReturnType<Sim['stats']>>,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function startSeam(simUrl: string, env: Record<string, string>, cacheOff: boolean): Promise<Service> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-bench-'));
+  const config = loadConfig({
+    PORT: '0',
+    SEAM_DATA_DIR: 'memory://',
+    LOG_LEVEL: 'silent',
+    ...(DATABASE_URL ? { DATABASE_URL, SEAM_DB_SCHEMA: SCHEMA } : {}),
+    SEAM_LEGACY_URL: simUrl,
+    SEAM_LEGACY_POLL: 'false',
+    SEAM_RATE_LIMIT_PER_MINUTE: '1000000',
+    SEAM_GLOBAL_RATE_LIMIT_PER_MINUTE: '10000000',
+    SEAM_EVENTS_ARCHIVE_DIR: dataDir,
+    ...(cacheOff ? { SEAM_LEGACY_CACHE_TTL_MS: '0' } : {}),
+    ...env,
+  });
+  return startService(config, {
+    log: createLogger({ level: 'silent' }),
+    modules: [accessModule, createLegacyModule({ adapters: [erp] }), createRecordsModule()],
+  });
+}
+
+async function liveOverhead(sim: Sim): Promise<void> {
+  await sim.post('/__sim/latency', { ms: 0 });
+  const seam = await startSeam(sim.url, {}, true);
+  try {
+    const { key } = await createKey(seam.ctx.store, { name: 'bench', scopes: ['read:accounts'] }, 'bench');
+    const headers = { authorization: `Bearer ${key}` };
+    const client = await soap.createClientAsync(WSDL_PATH, { endpoint: sim.url });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const direct = async () => {
+      await (
+        client as unknown as { GetAccountAsync: (a: unknown, o: unknown) => Promise<unknown> }
+      ).GetAccountAsync({ ACCT_NO: '004471' }, { httpAgent: agent });
+    };
+    const viaSeam = async () => {
+      const r = await fetch(`${seam.url}/v1/accounts/004471?consistency=live`, { headers });
+      if (r.status !== 200) throw new Error(`seam answered ${r.status}`);
+      await r.arrayBuffer();
+    };
+    // Warm up both paths (WSDL load, JIT, first store write).
+    for (let i = 0; i < 50; i++) {
+      await direct();
+      await viaSeam();
+    }
+    const d: number[] = [];
+    const s: number[] = [];
+    // Interleave so both see the same machine conditions.
+    for (let i = 0; i < LIVE_SAMPLES; i++) {
+      let t = performance.now();
+      await direct();
+      d.push(performance.now() - t);
+      t = performance.now();
+      await viaSeam();
+      s.push(performance.now() - t);
+    }
+    d.sort((a, b) => a - b);
+    s.sort((a, b) => a - b);
+    console.log(
+      `\n1. Live read, ${LIVE_SAMPLES} sequential reads each, simulator latency 0 ms, seam cache off`,
+    );
+    console.log(`   direct node-soap call      p50 ${ms(pct(d, 50))}  p95 ${ms(pct(d, 95))}`);
+    console.log(`   seam GET ?consistency=live p50 ${ms(pct(s, 50))}  p95 ${ms(pct(s, 95))}`);
+    console.log(`   facade overhead            p50 ${ms(pct(s, 50) - pct(d, 50))}`);
+    agent.destroy();
+  } finally {
+    await seam.stop();
+  }
+}
+
+async function concurrentAgents(sim: Sim): Promise<void> {
+  await sim.post('/__sim/latency', { ms: 40 });
+  const seam = await startSeam(sim.url, {}, false);
+  try {
+    const { key } = await createKey(seam.ctx.store, { name: 'bench', scopes: ['read:accounts'] }, 'bench');
+    const headers = { authorization: `Bearer ${key}` };
+    const limits = erp.soap!.limits;
+    await sim.post('/__sim/reset');
+    let statuses = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        fetch(`${seam.url}/v1/accounts/004471?consistency=live`, { headers }).then((r) => r.status),
+      ),
+    );
+    let st = await sim.stats();
+    console.log('\n2. 200 concurrent agents, same record, live (adapter defaults, box latency 40 ms)');
+    console.log(`   answers: ${summary(statuses)}; SOAP calls the box saw: ${st.calls.GetAccount ?? 0}`);
+
+    await sim.post('/__sim/reset');
+    const ids = Array.from({ length: 200 }, (_, i) => String(1000 + i * 41).padStart(6, '0'));
+    const t = performance.now();
+    statuses = await Promise.all(
+      ids.map((id) =>
+        fetch(`${seam.url}/v1/accounts/${id}?consistency=live`, { headers }).then((r) => r.status),
+      ),
+    );
+    st = await sim.stats();
+    console.log('\n3. 200 concurrent agents, different records, live');
+    console.log(
+      `   answers: ${summary(statuses)} in ${ms(performance.now() - t)}; calls the box saw: ${st.calls.GetAccount ?? 0}; ` +
+        `most in flight at once: ${st.maxInFlight} (seam max concurrency ${limits.maxConcurrency}, queue ${limits.queueSize})`,
+    );
+  } finally {
+    await seam.stop();
+  }
+}
+
+function summary(statuses: number[]): string {
+  const c = new Map<number, number>();
+  for (const s of statuses) c.set(s, (c.get(s) ?? 0) + 1);
+  return [...c.entries()].map(([s, n]) => `${n}×${s}`).join(', ');
+}
+
+function cannon(url: string, headers: Record<string, string> = {}): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+async function storeReads(sim: Sim): Promise<void> {
+  const seam = await startSeam(sim.url, {}, false);
+  const bare = express();
+  const constant = {
+    system: 'erp',
+    resource: 'accounts',
+    id: '004471',
+    version: 1,
+    data: {
+      accountNumber: '004471',
+      name: 'NORTHWIND TRADING LTD',
+      status: 'ACTIVE',
+      creditLimit: '15000.00',
+    },
+    source: 'store',
+    as_of: new Date().toISOString(),
+    stale: false,
+  };
+  bare.get('/x', (_req, res) => {
+    res.json(constant);
+  });
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = bare.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const { key } = await createKey(seam.ctx.store, { name: 'bench', scopes: ['read:accounts'] }, 'bench');
+    const headers = { authorization: `Bearer ${key}` };
+    // Put the record in the store first.
+    const first = await fetch(`${seam.url}/v1/accounts/004471`, { headers });
+    if (first.status !== 200) throw new Error(`seam answered ${first.status}`);
+    const check = (await (await fetch(`${seam.url}/v1/accounts/004471`, { headers })).json()) as {
+      source: string;
+    };
+    if (check.source !== 'store') throw new Error('expected a store-served read');
+    const port = (server.address() as AddressInfo).port;
+    const base = await cannon(`http://127.0.0.1:${port}/x`);
+    const store = await cannon(`${seam.url}/v1/accounts/004471`, headers);
+    const non2xx = store.non2xx + store.errors;
+    console.log(`\n4. Store-served reads, ${CONNECTIONS} connections, ${DURATION_S} s each (autocannon)`);
+    console.log(
+      `   bare express constant JSON  ${base.requests.average.toFixed(0)} req/s  p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms`,
+    );
+    console.log(
+      `   seam GET /v1/accounts/:id   ${store.requests.average.toFixed(0)} req/s  p50 ${store.latency.p50} ms  p99 ${store.latency.p99} ms` +
+        (non2xx ? `  (${non2xx} non-2xx/errors!)` : ''),
+    );
+    console.log(
+      `   seam / bare                 ${((100 * store.requests.average) / base.requests.average).toFixed(0)} %`,
+    );
+    console.log(`   seam store: ${seam.ctx.store.kind}`);
+  } finally {
+    server.close();
+    await seam.stop();
+  }
+}
+
+async function main() {
+  console.log(`SOAP read facade benchmark (node ${process.version}, ${os.cpus().length} CPUs)`);
+  const sim = await startSimProcess(0, 16);
+  try {
+    await liveOverhead(sim);
+    await concurrentAgents(sim);
+    await storeReads(sim);
+  } finally {
+    await sim.stop();
+    if (DATABASE_URL) {
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+      await c.end();
+    }
+  }
+}
+
+await main();

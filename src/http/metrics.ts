@@ -1,0 +1,55 @@
+/** Prometheus metrics (prom-client). One registry per service instance so tests stay isolated. */
+import type { RequestHandler } from 'express';
+import client from 'prom-client';
+import type { Store } from '../store/types.ts';
+
+export interface Metrics {
+  registry: client.Registry;
+  httpRequests: client.Counter<'method' | 'route' | 'status'>;
+  httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+}
+
+export function createMetrics(store: Store): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'seam_' });
+  const httpRequests = new client.Counter({
+    name: 'seam_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: 'seam_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'seam_store_pool_connections',
+    help: 'Store connections by state (total, idle, waiting clients)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const s = store.stats();
+      this.set({ state: 'total' }, s.total);
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
+  return { registry, httpRequests, httpDuration };
+}
+
+/** Records every request under its route template (never the raw path: ids would explode cardinality). */
+export function metricsMiddleware(m: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = m.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      end(labels);
+      m.httpRequests.inc(labels);
+    });
+    next();
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Routes are declared once, with their zod schemas and access rule; the same declaration mounts the
+ * express handler and feeds the OpenAPI document (supabase/postgres-meta routes/tables.ts style:
+ * parse, authorise, call one area function, format).
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import express, { type Request, type Response } from 'express';
+import { z, type ZodType } from 'zod';
+import type { AccessRule, Authorizer, Principal } from '../access/types.ts';
+import { zodProblem } from './problem.ts';
+
+extendZodWithOpenApi(z);
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal | undefined;
+  req: Request;
+  res: Response;
+}
+
+/** What a handler may return: a body to send as JSON with 200, a Reply, or nothing after writing res itself. */
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+const REPLY = Symbol('reply');
+export function reply(r: Reply): Reply & { [REPLY]: true } {
+  return { ...r, [REPLY]: true };
+}
+
+export interface RouteSpec<
+  P extends ZodType = ZodType,
+  Q extends ZodType = ZodType,
+  B extends ZodType = ZodType,
+> {
+  method: Method;
+  /** Express-style path, e.g. `/v1/accounts/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: AccessRule;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+  /** Hidden routes (the console's HTML) stay out of the OpenAPI document. */
+  hidden?: boolean;
+  handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown> | unknown;
+}
+
+export class Api {
+  readonly routes: RouteSpec[] = [];
+  readonly registry = new OpenAPIRegistry();
+
+  add<P extends ZodType, Q extends ZodType, B extends ZodType>(spec: RouteSpec<P, Q, B>): void {
+    if (!spec.access)
+      throw new Error(`Route ${spec.method.toUpperCase()} ${spec.path} declares no access rule`);
+    this.routes.push(spec as unknown as RouteSpec);
+    if (spec.hidden) return;
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = r.schema
+        ? {
+            description: r.description,
+            content: { [r.contentType ?? 'application/json']: { schema: r.schema } },
+          }
+        : { description: r.description };
+    }
+    const accessNote = describeAccess(spec.access);
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:([A-Za-z_]+)/g, '{$1}'),
+      summary: spec.summary,
+      description: [spec.description, accessNote].filter(Boolean).join('\n\n'),
+      tags: spec.tags,
+      request: {
+        ...(spec.params ? { params: spec.params as never } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      },
+      responses: responses as never,
+    });
+  }
+
+  /** Mount every route on an express router; `authorize` is called before any handler. */
+  mount(authorize: Authorizer): express.Router {
+    const router = express.Router();
+    for (const spec of this.routes) {
+      router[spec.method](spec.path, async (req, res) => {
+        const principal = await authorize(req, spec.access);
+        const params = parse(spec.params, req.params, 'params');
+        const query = parse(spec.query, req.query, 'query');
+        const body = parse(spec.body, req.body, 'body');
+        const out = await spec.handler({ params, query, body, principal, req, res });
+        if (res.headersSent || res.writableEnded) return;
+        if (out && typeof out === 'object' && REPLY in out) {
+          const r = out as Reply;
+          for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+          res.status(r.status ?? 200);
+          if (r.body === undefined) res.end();
+          else res.json(r.body);
+          return;
+        }
+        if (out === undefined) res.status(204).end();
+        else res.json(out);
+      });
+    }
+    return router;
+  }
+
+  document(info: { title: string; version: string; description: string }): unknown {
+    return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info,
+      servers: [{ url: '/' }],
+    });
+  }
+}
+
+function parse<T>(schema: ZodType | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
+  if (!schema) return value as T;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!r.success) throw zodProblem(r.error, where);
+  return r.data as T;
+}
+
+function describeAccess(rule: AccessRule): string {
+  if ('public' in rule) return 'Access: public.';
+  if ('scope' in rule)
+    return `Access: agent key with scope \`${typeof rule.scope === 'string' ? rule.scope : 'per resource'}\`.`;
+  if ('roles' in rule) return `Access: signed-in human with role ${rule.roles.join(' or ')}.`;
+  return rule.anyOf.map(describeAccess).join(' Or: ');
+}

@@ -1,0 +1,235 @@
+/**
+ * Set-based diff and apply of a staged file against the current records, inside the caller's
+ * transaction: records, their change events and (by the caller) the ledger row commit together or
+ * not at all.
+ *
+ * Record-change events are built in SQL in the exact shape of `recordChangeEvent`
+ * (src/records/events.ts; test/ingest.snapshot-diff.test.ts holds the two side by side): a million
+ * `created` events must not pass through JavaScript objects. Positions come from the same
+ * event-log head row as `appendEvents`, taken at the end of the transaction so the head lock is held
+ * briefly, and with no gaps.
+ */
+import { EVENTS_CHANNEL } from '../events/append.ts';
+import { notify } from '../store/notify.ts';
+import type { Queryable, Store } from '../store/types.ts';
+import { FileRejected } from './errors.ts';
+
+export interface ApplyTarget {
+  system: string;
+  resource: string;
+  entity: string;
+  feed: string;
+  mode: 'snapshot' | 'delta';
+  keyField: string;
+  fileName: string;
+  businessDate: string;
+  asOf: Date;
+  maxDeleteShare?: number;
+}
+
+export interface ApplyCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  /** Delta deletes of records that were not there (nothing to do). */
+  deleteMissing: number;
+  /** Snapshot deletions not carried out because a bad row's key was unreadable. */
+  deletesHeldBack: boolean;
+  firstPosition: number | null;
+  lastPosition: number | null;
+}
+
+/**
+ * Before deciding on the bad-row share: a key on more than one row of a snapshot is ambiguous, so
+ * every such row becomes bad; in a delta only the last operation per key counts.
+ */
+export async function prepareStaging(
+  store: Store,
+  table: string,
+  mode: 'snapshot' | 'delta',
+  keyField: string,
+): Promise<{ duplicates: number }> {
+  if (mode === 'snapshot') {
+    const r = await store.query(
+      `UPDATE ${table} SET status = 'bad', reason_code = 'duplicate_key', field = $1,
+              reason = 'key ' || key || ' appears on more than one row of the file'
+        WHERE status = 'ok'
+          AND key IN (SELECT key FROM ${table} WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1)`,
+      [keyField],
+    );
+    return { duplicates: r.rowCount };
+  }
+  await store.query(
+    `UPDATE ${table} SET status = 'superseded'
+       FROM (SELECT line, row_number() OVER (PARTITION BY key ORDER BY line DESC) AS rn
+               FROM ${table} WHERE status = 'ok') later
+      WHERE ${table}.line = later.line AND later.rn > 1`,
+  );
+  return { duplicates: 0 };
+}
+
+export async function applyStaged(
+  tx: Queryable,
+  table: string,
+  t: ApplyTarget,
+  opts: { holdDeletes: boolean },
+): Promise<ApplyCounts> {
+  await tx.exec(
+    `CREATE TEMP TABLE ingest_diff (key text NOT NULL, line integer, change text NOT NULL, before jsonb) ON COMMIT DROP`,
+  );
+  const sr = [t.system, t.resource];
+  await tx.query(
+    `INSERT INTO ingest_diff (key, line, change, before)
+     SELECT s.key, s.line,
+            CASE WHEN r.key IS NULL OR r.deleted_at IS NOT NULL THEN 'created' ELSE 'updated' END,
+            CASE WHEN r.deleted_at IS NULL THEN r.data END
+       FROM ${table} s
+       LEFT JOIN records r ON r.system = $1 AND r.resource = $2 AND r.key = s.key
+      WHERE s.status = 'ok' AND s.op = 'U'
+        AND (r.key IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> s.hash)`,
+    sr,
+  );
+  let deleteMissing = 0;
+  if (t.mode === 'snapshot') {
+    if (!opts.holdDeletes) {
+      await tx.query(
+        `INSERT INTO ingest_diff (key, line, change, before)
+         SELECT r.key, NULL, 'deleted', r.data FROM records r
+          WHERE r.system = $1 AND r.resource = $2 AND r.deleted_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE s.key = r.key)`,
+        sr,
+      );
+    }
+  } else {
+    await tx.query(
+      `INSERT INTO ingest_diff (key, line, change, before)
+       SELECT s.key, s.line, 'deleted', r.data FROM ${table} s
+         JOIN records r ON r.system = $1 AND r.resource = $2 AND r.key = s.key AND r.deleted_at IS NULL
+        WHERE s.status = 'ok' AND s.op = 'D'`,
+      sr,
+    );
+    const m = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table} s WHERE s.status = 'ok' AND s.op = 'D'
+          AND NOT EXISTS (SELECT 1 FROM records r WHERE r.system = $1 AND r.resource = $2 AND r.key = s.key
+                            AND r.deleted_at IS NULL)`,
+      sr,
+    );
+    deleteMissing = m.rows[0]!.n;
+  }
+
+  await tx.exec('ANALYZE ingest_diff');
+  const byChange = await tx.query<{ change: string; n: number }>(
+    'SELECT change, count(*)::int AS n FROM ingest_diff GROUP BY change',
+  );
+  const n = (c: string) => byChange.rows.find((r) => r.change === c)?.n ?? 0;
+  const created = n('created');
+  const updated = n('updated');
+  const deleted = n('deleted');
+  const upserts = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE status = 'ok' AND op = 'U'`,
+  );
+  const unchanged = upserts.rows[0]!.n - created - updated;
+
+  if (t.mode === 'snapshot' && t.maxDeleteShare !== undefined && deleted > 0) {
+    const live = await tx.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM records WHERE system = $1 AND resource = $2 AND deleted_at IS NULL',
+      sr,
+    );
+    const share = deleted / Math.max(1, live.rows[0]!.n);
+    if (share > t.maxDeleteShare)
+      throw new FileRejected(
+        'too_many_deletes',
+        `snapshot would delete ${deleted} of ${live.rows[0]!.n} live records (${(share * 100).toFixed(1)}%), ` +
+          `more than the feed allows (${(t.maxDeleteShare * 100).toFixed(1)}%)`,
+        { deleted, live: live.rows[0]!.n, maxDeleteShare: t.maxDeleteShare },
+      );
+  }
+
+  const common = [t.system, t.resource, t.fileName, t.asOf, t.businessDate];
+  if (created > 0) {
+    await tx.query(
+      `INSERT INTO records (system, resource, key, data, hash, version, source, source_ref, as_of, business_date)
+       SELECT $1, $2, s.key, s.data, s.hash, 1, 'feed', $3 || ':' || s.line, $4, $5::date
+         FROM ingest_diff d JOIN ${table} s ON s.line = d.line
+        WHERE d.change = 'created'
+       ON CONFLICT (system, resource, key) DO UPDATE SET
+         data = EXCLUDED.data, hash = EXCLUDED.hash, version = records.version + 1, source = 'feed',
+         source_ref = EXCLUDED.source_ref, as_of = EXCLUDED.as_of, business_date = EXCLUDED.business_date,
+         updated_at = now(), deleted_at = NULL`,
+      common,
+    );
+  }
+  if (updated > 0) {
+    await tx.query(
+      `UPDATE records r SET data = s.data, hash = s.hash, version = r.version + 1, source = 'feed',
+              source_ref = $3 || ':' || s.line, as_of = $4, business_date = $5::date, updated_at = now()
+         FROM ingest_diff d JOIN ${table} s ON s.line = d.line
+        WHERE d.change = 'updated' AND r.system = $1 AND r.resource = $2 AND r.key = d.key`,
+      common,
+    );
+  }
+  if (deleted > 0) {
+    await tx.query(
+      `UPDATE records r SET deleted_at = now(), version = r.version + 1, source = 'feed',
+              source_ref = $3 || COALESCE(':' || d.line, ''), as_of = $4, business_date = $5::date, updated_at = now()
+         FROM ingest_diff d
+        WHERE d.change = 'deleted' AND r.system = $1 AND r.resource = $2 AND r.key = d.key`,
+      common,
+    );
+  }
+
+  const total = created + updated + deleted;
+  let firstPosition: number | null = null;
+  let lastPosition: number | null = null;
+  if (total > 0) {
+    // Last in the transaction: the head row lock serialises every event writer until commit.
+    const head = await tx.query<{ last_position: number }>(
+      'UPDATE event_log_head SET last_position = last_position + $1 RETURNING last_position',
+      [total],
+    );
+    lastPosition = head.rows[0]!.last_position;
+    firstPosition = lastPosition - total + 1;
+    await tx.query(
+      `INSERT INTO events (position, id, source, type, subject, time, data, aggregate_type, aggregate_id)
+       SELECT $1::bigint - 1 + row_number() OVER (ORDER BY (d.change = 'deleted'), d.line, d.key),
+              gen_random_uuid(), $2::text, $3::text || '.' || d.change, $4::text || '/' || d.key, now(),
+              jsonb_build_object('system', $5::text, 'resource', $4::text, 'key', d.key,
+                'provenance', jsonb_strip_nulls(jsonb_build_object('via', 'feed', 'file', $6::text, 'line', d.line,
+                                'feed', $7::text, 'businessDate', $8::text)))
+              || CASE d.change
+                   WHEN 'created' THEN jsonb_build_object('record', s.data)
+                   WHEN 'updated' THEN jsonb_build_object('record', s.data, 'changes',
+                     (SELECT jsonb_object_agg(k.name, jsonb_build_object(
+                                'before', COALESCE(d.before -> k.name, 'null'::jsonb),
+                                'after', COALESCE(s.data -> k.name, 'null'::jsonb)))
+                        FROM (SELECT jsonb_object_keys(d.before) UNION SELECT jsonb_object_keys(s.data)) AS k(name)
+                       WHERE (d.before -> k.name) IS DISTINCT FROM (s.data -> k.name)))
+                   ELSE jsonb_build_object('before', d.before)
+                 END,
+              $4::text, d.key
+         FROM ingest_diff d LEFT JOIN ${table} s ON s.line = d.line`,
+      [
+        firstPosition,
+        `${t.system}/feeds/${t.feed}`,
+        `${t.system}.${t.entity}`,
+        t.resource,
+        t.system,
+        t.fileName,
+        t.feed,
+        t.businessDate,
+      ],
+    );
+    await notify(tx, EVENTS_CHANNEL, String(lastPosition));
+  }
+  return {
+    created,
+    updated,
+    deleted,
+    unchanged,
+    deleteMissing,
+    deletesHeldBack: opts.holdDeletes,
+    firstPosition,
+    lastPosition,
+  };
+}

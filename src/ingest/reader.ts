@@ -1,0 +1,328 @@
+/**
+ * Streaming readers: file bytes → (gunzip) → byte checks → decode → CSV or fixed-width records,
+ * handed out in small batches. Nothing holds more than one chunk plus one record, so memory does
+ * not grow with file size; a record longer than `maxLineChars` stops the file instead of growing a
+ * buffer. The sha256 of the file's own bytes is computed on the way (exactly-once key).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { PassThrough, Transform, pipeline } from 'node:stream';
+import zlib from 'node:zlib';
+import { Parser as CsvParser } from 'csv-parse';
+import iconv from 'iconv-lite';
+import type { Feed } from '../adapter/feed.ts';
+import { FileRejected } from './errors.ts';
+
+/** One physical record of the file: its first line number and its fields (CSV) or text (fixed). */
+export interface RawRecord {
+  line: number;
+  fields: string[];
+}
+
+export interface ReadStats {
+  /** Bytes of the file as stored (compressed size for gzip feeds). */
+  bytes: number;
+  sha256: string;
+}
+
+const CHUNK = 1 << 20;
+
+/** sha256 and size of a file, read once (before parsing, so duplicates cost no parse). */
+export async function hashFile(file: string): Promise<ReadStats> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    bytes += chunk.length;
+  }
+  return { bytes, sha256: h.digest('hex') };
+}
+
+const isUtf8 = (enc: string) => /^utf-?8$/i.test(enc);
+
+/**
+ * Byte-level checks before decoding: byte-order marks, NUL bytes (binary or UTF-16 data), and for
+ * single-byte feeds whether the bytes are really UTF-8 (a producer switched encoding: every high
+ * byte forms a valid UTF-8 sequence). For UTF-8 feeds an invalid sequence is wrong encoding.
+ */
+class ByteGuard {
+  private first = true;
+  /** Continuation bytes still expected by the UTF-8 state machine. */
+  private pending = 0;
+  private validMultibyte = 0;
+  private invalid = 0;
+  private offset = 0;
+  constructor(private readonly encoding: string) {}
+
+  /** Returns the chunk to decode (without a BOM the feed allows). */
+  check(chunk: Buffer): Buffer {
+    if (this.first && chunk.length > 0) {
+      this.first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        if (!isUtf8(this.encoding))
+          throw new FileRejected(
+            'bom_encoding_mismatch',
+            `file starts with a UTF-8 byte-order mark but the feed is declared ${this.encoding}`,
+          );
+        chunk = chunk.subarray(3);
+        this.offset = 3;
+      } else if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
+        throw new FileRejected(
+          'bom_encoding_mismatch',
+          `file starts with a UTF-16 byte-order mark but the feed is declared ${this.encoding}`,
+        );
+      }
+    }
+    const nul = chunk.indexOf(0);
+    if (nul >= 0)
+      throw new FileRejected('binary_content', `NUL byte at offset ${this.offset + nul}: not a text file`, {
+        offset: this.offset + nul,
+      });
+    let pending = this.pending;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b < 0x80) {
+        if (pending > 0) {
+          this.invalid++;
+          pending = 0;
+        }
+        continue;
+      }
+      if (pending > 0) {
+        if (b >= 0x80 && b <= 0xbf) {
+          if (--pending === 0) this.validMultibyte++;
+          continue;
+        }
+        this.invalid++;
+        pending = 0;
+      }
+      if (b >= 0xc2 && b <= 0xdf) pending = 1;
+      else if (b >= 0xe0 && b <= 0xef) pending = 2;
+      else if (b >= 0xf0 && b <= 0xf4) pending = 3;
+      else this.invalid++;
+      if (this.invalid > 0 && isUtf8(this.encoding))
+        throw new FileRejected(
+          'wrong_encoding',
+          `invalid UTF-8 byte 0x${b.toString(16)} at offset ${this.offset + i}; the feed is declared ${this.encoding}`,
+          { offset: this.offset + i },
+        );
+    }
+    this.pending = pending;
+    this.offset += chunk.length;
+    return chunk;
+  }
+
+  finish(): void {
+    if (this.pending > 0) this.invalid++;
+    if (isUtf8(this.encoding)) {
+      if (this.invalid > 0)
+        throw new FileRejected(
+          'wrong_encoding',
+          'file ends inside a UTF-8 sequence (truncated or not UTF-8)',
+        );
+      return;
+    }
+    // A single-byte file whose every high byte is part of a valid UTF-8 sequence was written as UTF-8:
+    // decoding it as declared would silently turn "é" into "Ã©".
+    if (this.validMultibyte > 0 && this.invalid === 0)
+      throw new FileRejected(
+        'wrong_encoding',
+        `file is UTF-8 (${this.validMultibyte} multi-byte sequences) but the feed is declared ${this.encoding}`,
+        { utf8Sequences: this.validMultibyte },
+      );
+  }
+}
+
+/** Decompressed bytes of the file, with its sha256 and size computed on the way through. */
+function byteStream(file: string, feed: Feed, stats: ReadStats): AsyncIterable<Buffer> {
+  const h = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      stats.bytes += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      stats.sha256 = h.digest('hex');
+      cb();
+    },
+  });
+  const out = new PassThrough({ highWaterMark: CHUNK });
+  const source = fs.createReadStream(file, { highWaterMark: CHUNK });
+  const onDone = () => undefined;
+  if (feed.compression === 'gzip') {
+    const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+    pipeline(source, tap, gunzip, out, onDone);
+  } else {
+    pipeline(source, tap, out, onDone);
+  }
+  return out;
+}
+
+function gzipError(err: unknown): FileRejected | undefined {
+  const code = (err as { code?: string } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_'))
+    return new FileRejected('corrupt_gzip', `gzip data is corrupt: ${(err as Error).message}`, {
+      zlib: code,
+    });
+  if ((err as Error | null)?.message === 'unexpected end of file')
+    return new FileRejected('corrupt_gzip', 'gzip data ends early (truncated file)');
+  return undefined;
+}
+
+interface CsvApi {
+  parse(
+    buf: Buffer | undefined,
+    end: boolean,
+    push: (record: string[]) => void,
+    close: () => void,
+  ): Error | undefined;
+}
+
+/** Records of a CSV file, in batches. */
+async function* csvRecords(
+  bytes: AsyncIterable<Buffer>,
+  feed: Feed & { format: { kind: 'csv' } },
+  maxLineChars: number,
+): AsyncGenerator<RawRecord[]> {
+  const parser = new CsvParser({
+    delimiter: feed.format.delimiter,
+    quote: feed.format.quote,
+    relax_column_count: true,
+    max_record_size: maxLineChars,
+  });
+  // The synchronous core of csv-parse (what its Transform calls): one call per chunk, records pushed
+  // straight into our batch, no per-record stream machinery.
+  const api = (parser as unknown as { api: CsvApi }).api;
+  const guard = new ByteGuard(feed.encoding);
+  const decoder = iconv.getDecoder(feed.encoding);
+  let nextLine = 1;
+  let batch: RawRecord[] = [];
+  const push = (fields: string[]) => {
+    const line = nextLine;
+    let nl = 1;
+    for (const f of fields) {
+      let at = f.indexOf('\n');
+      while (at >= 0) {
+        nl++;
+        at = f.indexOf('\n', at + 1);
+      }
+    }
+    nextLine += nl;
+    batch.push({ line, fields });
+  };
+  const fail = (err: Error): never => {
+    const code = (err as { code?: string }).code;
+    const at = (err as { lines?: number }).lines;
+    if (code === 'CSV_QUOTE_NOT_CLOSED')
+      throw new FileRejected(
+        'unterminated_quote',
+        `a quoted field opened near line ${nextLine} is never closed`,
+        {
+          line: nextLine,
+        },
+      );
+    if (code === 'CSV_MAX_RECORD_SIZE')
+      throw new FileRejected(
+        'line_too_long',
+        `record at line ${nextLine} is longer than ${maxLineChars} characters (SEAM_INGEST_MAX_LINE_BYTES)`,
+        { line: nextLine, limit: maxLineChars },
+      );
+    throw new FileRejected('malformed_csv', `CSV syntax error near line ${at ?? nextLine}: ${err.message}`, {
+      line: at ?? nextLine,
+      csv: code,
+    });
+  };
+  try {
+    for await (const chunk of bytes) {
+      const text = decoder.write(guard.check(chunk));
+      if (text.length === 0) continue;
+      // csv-parse works on UTF-8 bytes: decode the feed's encoding first, then hand it UTF-8.
+      const err = api.parse(Buffer.from(text, 'utf8'), false, push, () => undefined);
+      if (err) fail(err);
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw gzipError(err) ?? err;
+  }
+  guard.finish();
+  const tail = decoder.end();
+  if (tail) {
+    const err = api.parse(Buffer.from(tail, 'utf8'), false, push, () => undefined);
+    if (err) fail(err);
+  }
+  const err = api.parse(undefined, true, push, () => undefined);
+  if (err) fail(err);
+  if (batch.length > 0) yield batch;
+}
+
+/** Lines of a fixed-width file, in batches; each record is one field, the whole line. */
+async function* lineRecords(
+  bytes: AsyncIterable<Buffer>,
+  feed: Feed,
+  maxLineChars: number,
+): AsyncGenerator<RawRecord[]> {
+  const guard = new ByteGuard(feed.encoding);
+  const decoder = iconv.getDecoder(feed.encoding);
+  let carry = '';
+  let line = 0;
+  let batch: RawRecord[] = [];
+  const take = (text: string) => {
+    let start = 0;
+    let nl = text.indexOf('\n');
+    while (nl >= 0) {
+      let l = carry + text.slice(start, nl);
+      carry = '';
+      if (l.endsWith('\r')) l = l.slice(0, -1);
+      line++;
+      if (l.length > maxLineChars) tooLong(line + 1);
+      batch.push({ line, fields: [l] });
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    carry += text.slice(start);
+    if (carry.length > maxLineChars) tooLong(line + 1);
+  };
+  const tooLong = (at: number): never => {
+    throw new FileRejected(
+      'line_too_long',
+      `line ${at} is longer than ${maxLineChars} characters (SEAM_INGEST_MAX_LINE_BYTES)`,
+      { line: at, limit: maxLineChars },
+    );
+  };
+  try {
+    for await (const chunk of bytes) {
+      take(decoder.write(guard.check(chunk)));
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw gzipError(err) ?? err;
+  }
+  guard.finish();
+  take(decoder.end() ?? '');
+  if (carry.length > 0) {
+    line++;
+    batch.push({ line, fields: [carry.endsWith('\r') ? carry.slice(0, -1) : carry] });
+    carry = '';
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Read a feed file as batches of raw records; `stats` is filled in as the bytes flow. */
+export function readRecords(
+  file: string,
+  feed: Feed,
+  opts: { maxLineChars: number },
+  stats: ReadStats,
+): AsyncGenerator<RawRecord[]> {
+  const bytes = byteStream(file, feed, stats);
+  return feed.format.kind === 'csv'
+    ? csvRecords(bytes, feed as Feed & { format: { kind: 'csv' } }, opts.maxLineChars)
+    : lineRecords(bytes, feed, opts.maxLineChars);
+}

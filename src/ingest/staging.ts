@@ -1,0 +1,179 @@
+/**
+ * The staging table: every row of a file lands here first (COPY on PostgreSQL, batched unnest
+ * inserts on PGlite), so validation streams and the diff and apply run as set-based SQL. Staging is
+ * scratch: one table per feed (only the process holding the feed's claim touches it), unlogged, and
+ * rebuilt from scratch by every attempt, so a crash leaves nothing that matters.
+ */
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { assertIdentifier, type Store } from '../store/types.ts';
+import type { StageRow, StageSink } from './rows.ts';
+
+export function stagingTable(system: string, feed: string): string {
+  return assertIdentifier(`ingest_stage_${system}_${feed}`.toLowerCase().slice(0, 63));
+}
+
+const COLUMNS = 'line, key, status, op, hash, data, field, reason_code, reason, raw';
+
+export interface Stager extends StageSink {
+  readonly table: string;
+  /** Flush what is buffered and make every row visible to other sessions. */
+  finish(): Promise<void>;
+  /** Stop early (the file was rejected); the table is dropped by `dropStaging`. */
+  abort(): Promise<void>;
+}
+
+async function createTable(db: { query(sql: string): Promise<unknown> }, table: string): Promise<void> {
+  await db.query(`DROP TABLE IF EXISTS ${table}`);
+  await db.query(
+    `CREATE UNLOGGED TABLE ${table} (
+       line integer NOT NULL, key text, status text NOT NULL, op text NOT NULL, hash text, data jsonb,
+       field text, reason_code text, reason text, raw text)`,
+  );
+}
+
+/** The diff joins staging on key and line; without indexes and statistics the planner loops. */
+async function indexAndAnalyze(db: { query(sql: string): Promise<unknown> }, table: string): Promise<void> {
+  await db.query(`CREATE INDEX ON ${table} (key)`);
+  await db.query(`CREATE INDEX ON ${table} (line)`);
+  await db.query(`ANALYZE ${table}`);
+}
+
+export async function dropStaging(store: Store, table: string): Promise<void> {
+  await store.exec(`DROP TABLE IF EXISTS ${assertIdentifier(table)}`);
+}
+
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+function copyText(v: string | number | null): string {
+  if (v === null) return '\\N';
+  const s = String(v);
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(/[\\\n\r\t]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
+  );
+}
+
+function copyLine(r: StageRow): string {
+  return (
+    `${r.line}\t${copyText(r.key)}\t${r.status}\t${r.op}\t${copyText(r.hash)}\t${copyText(r.data)}\t` +
+    `${copyText(r.field)}\t${copyText(r.reasonCode)}\t${copyText(r.reason)}\t${copyText(r.raw)}\n`
+  );
+}
+
+/** COPY rows into the staging table over a dedicated connection (pg-copy-streams). */
+export async function copyStager(url: string, schema: string, table: string): Promise<Stager> {
+  const client = new pg.Client({
+    connectionString: url,
+    options: `-c search_path=${assertIdentifier(schema)},public`,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await createTable(client, table);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  const stream = client.query(copyStreams.from(`COPY ${table} (${COLUMNS}) FROM STDIN`));
+  let failed: Error | undefined;
+  stream.on('error', (err: Error) => (failed = err));
+  let buf: string[] = [];
+  let size = 0;
+  const write = async (text: string) => {
+    if (failed) throw failed;
+    if (!stream.write(text)) {
+      await new Promise<void>((resolve, reject) => {
+        const onErr = (e: Error) => reject(e);
+        stream.once('drain', () => {
+          stream.off('error', onErr);
+          resolve();
+        });
+        stream.once('error', onErr);
+      });
+    }
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client.end().catch(() => undefined);
+  };
+  return {
+    table,
+    async add(row) {
+      const l = copyLine(row);
+      buf.push(l);
+      size += l.length;
+      if (size >= 256 * 1024) {
+        const text = buf.join('');
+        buf = [];
+        size = 0;
+        await write(text);
+      }
+    },
+    async finish() {
+      try {
+        if (buf.length) await write(buf.join(''));
+        buf = [];
+        await new Promise<void>((resolve, reject) => {
+          if (failed) return reject(failed);
+          stream.once('finish', resolve);
+          stream.once('error', reject);
+          stream.end();
+        });
+        await indexAndAnalyze(client, table);
+      } finally {
+        await close();
+      }
+    },
+    async abort() {
+      stream.destroy();
+      await close();
+    },
+  };
+}
+
+/** Batched `INSERT ... SELECT FROM unnest(...)` through the store (PGlite, or PostgreSQL without a URL). */
+export async function insertStager(store: Store, table: string): Promise<Stager> {
+  await createTable(store, table);
+  const BATCH = 5000;
+  let rows: StageRow[] = [];
+  const flush = async () => {
+    if (rows.length === 0) return;
+    const b = rows;
+    rows = [];
+    await store.query(
+      `INSERT INTO ${table} (${COLUMNS})
+       SELECT line, key, status, op, hash, data::jsonb, field, reason_code, reason, raw
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[])
+         AS t(line, key, status, op, hash, data, field, reason_code, reason, raw)`,
+      [
+        b.map((r) => r.line),
+        b.map((r) => r.key),
+        b.map((r) => r.status),
+        b.map((r) => r.op),
+        b.map((r) => r.hash),
+        b.map((r) => r.data),
+        b.map((r) => r.field),
+        b.map((r) => r.reasonCode),
+        b.map((r) => r.reason),
+        b.map((r) => r.raw),
+      ],
+    );
+  };
+  return {
+    table,
+    async add(row) {
+      rows.push(row);
+      if (rows.length >= BATCH) await flush();
+    },
+    async finish() {
+      await flush();
+      await indexAndAnalyze(store, table);
+    },
+    async abort() {
+      rows = [];
+    },
+  };
+}
