@@ -28,6 +28,7 @@ import type { NewEvent } from '../src/events/types.ts';
 import { createLogger } from '../src/log.ts';
 import { startService } from '../src/server.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
+import { notify } from '../src/store/notify.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -206,7 +207,7 @@ async function benchStore(kind: 'postgres' | 'pglite'): Promise<void> {
     const unlisten = await store.listen('bench_baseline', () => baseline.push(now() - pendingT0));
     for (let i = 0; i < FANOUT_EVENTS; i++) {
       await store.transaction(async (tx) => {
-        await tx.query("SELECT pg_notify('bench_baseline', 'x')");
+        await notify(tx, 'bench_baseline', 'x');
         pendingT0 = now();
       });
       await sleep(FANOUT_INTERVAL_MS);

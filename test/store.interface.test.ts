@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../src/store/index.ts';
+import { notify } from '../src/store/notify.ts';
 import { isUnavailable, StoreUnavailableError, type Store } from '../src/store/types.ts';
 import { disposeTestStore, openTestStore, silentLog, storeTargets } from './helpers/store.ts';
 
@@ -62,8 +63,11 @@ for (const target of storeTargets()) {
     it('delivers NOTIFY payloads to listeners', async () => {
       const got: string[] = [];
       const unlisten = await store.listen('seam_test_channel', (p) => got.push(p));
-      await store.query("SELECT pg_notify('seam_test_channel', 'hello')");
-      for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      // Sent from another schema of the same database first: channels are database-wide, so
+      // the listener must drop it (it means nothing in this store's tables).
+      await store.query("SELECT pg_notify('seam_test_channel', 'some_other_schema|foreign')");
+      await notify(store, 'seam_test_channel', 'hello');
+      for (let i = 0; i < 250 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       await unlisten();
       assert.deepEqual(got, ['hello']);
     });
