@@ -40,6 +40,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 /** Set to run seam on PostgreSQL (a throw-away schema, dropped at the end) instead of PGlite. */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const SCHEMA = `bench_soap_${process.pid}`;
+/** Comma-separated subset of `live,agents,store` to run (profiling); all by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'live,agents,store').split(','));
 
 interface Sim {
   url: string;
@@ -209,12 +211,19 @@ function summary(statuses: number[]): string {
   return [...c.entries()].map(([s, n]) => `${n}×${s}`).join(', ');
 }
 
-function cannon(url: string, headers: Record<string, string> = {}): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, res) =>
-      err ? reject(err) : resolve(res),
+/** An autocannon run, with this process's CPU time per request (server and load generator together). */
+async function cannon(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<autocannon.Result & { cpuUsPerRequest: number }> {
+  const cpu = process.cpuUsage();
+  const res = await new Promise<autocannon.Result>((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, r) =>
+      err ? reject(err) : resolve(r),
     );
   });
+  const used = process.cpuUsage(cpu);
+  return { ...res, cpuUsPerRequest: (used.user + used.system) / Math.max(1, res.requests.total) };
 }
 
 async function storeReads(sim: Sim): Promise<void> {
@@ -257,11 +266,11 @@ async function storeReads(sim: Sim): Promise<void> {
     const non2xx = store.non2xx + store.errors;
     console.log(`\n4. Store-served reads, ${CONNECTIONS} connections, ${DURATION_S} s each (autocannon)`);
     console.log(
-      `   bare express constant JSON  ${base.requests.average.toFixed(0)} req/s  p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms`,
+      `   bare express constant JSON  ${base.requests.average.toFixed(0)} req/s  p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms  CPU ${base.cpuUsPerRequest.toFixed(0)} µs/req`,
     );
     console.log(
-      `   seam GET /v1/accounts/:id   ${store.requests.average.toFixed(0)} req/s  p50 ${store.latency.p50} ms  p99 ${store.latency.p99} ms` +
-        (non2xx ? `  (${non2xx} non-2xx/errors!)` : ''),
+      `   seam GET /v1/accounts/:id   ${store.requests.average.toFixed(0)} req/s  p50 ${store.latency.p50} ms  p99 ${store.latency.p99} ms  CPU ${store.cpuUsPerRequest.toFixed(0)} µs/req` +
+        (non2xx ? `  (${non2xx} non-2xx/errors! statuses ${JSON.stringify(store.statusCodeStats)})` : ''),
     );
     console.log(
       `   seam / bare                 ${((100 * store.requests.average) / base.requests.average).toFixed(0)} %`,
@@ -277,9 +286,9 @@ async function main() {
   console.log(`SOAP read facade benchmark (node ${process.version}, ${os.cpus().length} CPUs)`);
   const sim = await startSimProcess(0, 16);
   try {
-    await liveOverhead(sim);
-    await concurrentAgents(sim);
-    await storeReads(sim);
+    if (ONLY.has('live')) await liveOverhead(sim);
+    if (ONLY.has('agents')) await concurrentAgents(sim);
+    if (ONLY.has('store')) await storeReads(sim);
   } finally {
     await sim.stop();
     if (DATABASE_URL) {

@@ -49,6 +49,27 @@ for (const target of storeTargets()) {
       assert.ok(dbA.calls + dbB.calls < 100, `store round trips: ${dbA.calls + dbB.calls}`);
     });
 
+    it('takes one lease for many concurrent requests, not one each', async () => {
+      const frozen = () => 3_000_000;
+      const db = counting(store);
+      const a = new LeasedBuckets(db, frozen);
+      // 6000 a minute: leases of 100 tokens. 150 requests at once need 2 leases; leasing once per
+      // waiting request would take 150 and drain the bucket (6000) far too fast.
+      const spec = [
+        { bucket: 'key:concurrent', perMinute: 6000 },
+        { bucket: 'agents:concurrent', perMinute: 60_000 },
+      ];
+      const verdicts = await Promise.all(Array.from({ length: 150 }, () => a.take(spec)));
+      assert.equal(verdicts.filter((v) => v.allowed).length, 150);
+      assert.ok(db.calls <= 3, `store round trips: ${db.calls}`);
+      const left = await store.query<{ bucket: string; tokens: number }>(
+        `SELECT bucket, tokens FROM rate_buckets WHERE bucket IN ('key:concurrent', 'agents:concurrent') ORDER BY bucket`,
+      );
+      // The shared bucket was debited by whole leases only: 2 leases of 100, 2 of 1000 at most.
+      const tokens = Object.fromEntries(left.rows.map((r) => [r.bucket, Number(r.tokens)]));
+      assert.ok(tokens['key:concurrent']! >= 6000 - 300, `key bucket left: ${tokens['key:concurrent']}`);
+    });
+
     it('refuses once the shared bucket is empty and says when to retry', async () => {
       const frozen = () => 2_000_000;
       const a = new LeasedBuckets(store, frozen);

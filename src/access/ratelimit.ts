@@ -82,29 +82,48 @@ export const LEASE_MS = 1000;
  */
 export class LeasedBuckets {
   private readonly local = new Map<string, { tokens: number; until: number }>();
+  /** Lease refreshes in flight, by bucket set: concurrent requests share one instead of each taking a lease. */
+  private readonly refreshing = new Map<string, Promise<Verdict>>();
   constructor(
     private readonly db: Queryable,
     private readonly now: () => number = Date.now,
   ) {}
 
   async take(specs: readonly BucketSpec[]): Promise<Verdict> {
-    const t = this.now();
-    const missing = specs.filter((s) => {
-      const l = this.local.get(s.bucket);
-      return !l || l.tokens < 1 || l.until <= t;
-    });
-    if (missing.length > 0) {
-      const { verdict, granted } = await takeMany(
-        this.db,
-        missing.map((s) => ({ ...s, amount: Math.max(1, Math.floor(s.perMinute / 60)) })),
-      );
-      for (const [bucket, n] of granted)
-        if (n >= 1) this.local.set(bucket, { tokens: n, until: t + LEASE_MS });
+    for (;;) {
+      const t = this.now();
+      const missing = specs.filter((s) => {
+        const l = this.local.get(s.bucket);
+        return !l || l.tokens < 1 || l.until <= t;
+      });
+      if (missing.length === 0) {
+        for (const s of specs) this.local.get(s.bucket)!.tokens -= 1;
+        if (this.local.size > 10_000) this.local.clear();
+        return { allowed: true, retryAfterSeconds: 0 };
+      }
+      // Whoever finds a lease missing refreshes it; requests arriving meanwhile wait for that refresh
+      // and then spend from it (leasing once each would drain the shared bucket N times as fast).
+      const id = missing.map((s) => s.bucket).join('\n');
+      let refresh = this.refreshing.get(id);
+      if (!refresh) {
+        refresh = this.refresh(missing).finally(() => this.refreshing.delete(id));
+        this.refreshing.set(id, refresh);
+      }
+      const verdict = await refresh;
       if (!verdict.allowed) return verdict;
+      // Granted: go round and spend (others waiting on the same refresh may have used it up first).
     }
-    for (const s of specs) this.local.get(s.bucket)!.tokens -= 1;
-    if (this.local.size > 10_000) this.local.clear();
-    return { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  private async refresh(missing: readonly BucketSpec[]): Promise<Verdict> {
+    const { verdict, granted } = await takeMany(
+      this.db,
+      missing.map((s) => ({ ...s, amount: Math.max(1, Math.floor(s.perMinute / 60)) })),
+    );
+    // The lease runs from when it arrived, so a slow round trip cannot leave it expired on arrival.
+    const t = this.now();
+    for (const [bucket, n] of granted) if (n >= 1) this.local.set(bucket, { tokens: n, until: t + LEASE_MS });
+    return verdict;
   }
 }
 
