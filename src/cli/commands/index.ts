@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAdapter } from './adapter.ts';
 import { registerAudit } from './audit.ts';
 import { registerEvents } from './events.ts';
+import { registerFeed } from './feed.ts';
 import { registerIngest } from './ingest.ts';
 import { registerKeys } from './keys.ts';
 import { registerKill } from './kill.ts';
@@ -25,5 +26,6 @@ export const commands: Array<(program: Command) => void> = [
   registerProposals,
   registerRollback,
   registerIngest,
+  registerFeed,
   registerMcp,
 ];
