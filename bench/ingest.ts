@@ -40,18 +40,25 @@ const benchFeed = defineFeed({
   record: Account.extend({ accountNumber: z.string().regex(/^\d{8}$/) }),
 });
 
+interface Run {
+  ms: number;
+  rowsPerSec: number;
+  timings: Record<string, number>;
+  changes: Record<string, number>;
+  /** CPU seconds of this process and of its PostgreSQL backends during the run. */
+  cpu: { nodeS: number; postgresS?: number };
+  /** One-minute load average at the end of the run. */
+  loadAvg: number;
+}
+
 interface Result {
   store: string;
   rows: number;
   fileMB: number;
   copyMs?: number;
-  first: { ms: number; rowsPerSec: number; timings: Record<string, number> };
-  second: {
-    ms: number;
-    rowsPerSec: number;
-    timings: Record<string, number>;
-    changes: Record<string, number>;
-  };
+  copyCpuS?: number | undefined;
+  first: Run;
+  second: Run;
   eventsMatch: boolean;
   eventCounts: Record<string, number>;
   peakRssMB: number;
@@ -100,8 +107,64 @@ async function copyBaseline(file: string, schema: string): Promise<number> {
   }
 }
 
+/**
+ * CPU seconds spent by this process's PostgreSQL backends (the machine is shared, so wall time alone
+ * says little): every connection the child opens carries its application name, and a sampler reads
+ * their CPU counters from /proc (PostgreSQL runs on this machine) four times a second.
+ */
+function pgCpuSampler(appName: string) {
+  const seen = new Map<number, number>();
+  const client = new pg.Client({ connectionString: PG_URL, application_name: `${appName}-sampler` });
+  let timer: NodeJS.Timeout | undefined;
+  const ticks = (pid: number): number | undefined => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return undefined;
+    }
+  };
+  const sample = async () => {
+    const r = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [appName],
+    );
+    for (const { pid } of r.rows) {
+      const t = ticks(pid);
+      if (t !== undefined) seen.set(pid, Math.max(seen.get(pid) ?? 0, t));
+    }
+  };
+  return {
+    async start() {
+      await client.connect();
+      const loop = () => {
+        timer = setTimeout(() => {
+          sample().then(loop, () => undefined);
+        }, 250);
+      };
+      loop();
+    },
+    /** CPU seconds so far (clock ticks of 10 ms). */
+    async seconds(): Promise<number> {
+      await sample();
+      let sum = 0;
+      for (const t of seen.values()) sum += t;
+      return sum / 100;
+    },
+    async stop() {
+      clearTimeout(timer);
+      await client.end();
+    },
+  };
+}
+
 async function child(kind: 'postgres' | 'pglite', n: number): Promise<Result> {
   const { a, b } = await files(n);
+  const appName = `seam-bench-${process.pid}`;
+  process.env.PGAPPNAME = appName;
+  const sampler = kind === 'postgres' ? pgCpuSampler(appName) : undefined;
+  await sampler?.start();
   const schema = `bench_ingest_${process.pid}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-bench-'));
   const drop = path.join(work, 'drop');
@@ -125,8 +188,15 @@ async function child(kind: 'postgres' | 'pglite', n: number): Promise<Result> {
       const target = path.join(drop, path.basename(file));
       fs.copyFileSync(file, target);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const p0 = (await sampler?.seconds()) ?? 0;
       const out = await ingestor.ingest(target);
       const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const cpu = {
+        nodeS: Math.round((c.user + c.system) / 1e4) / 100,
+        ...(sampler ? { postgresS: Math.round(((await sampler.seconds()) - p0) * 100) / 100 } : {}),
+      };
       if (out.status !== 'applied') throw new Error(`not applied: ${JSON.stringify(out)}`);
       const t = await store.query<{ timings: Record<string, number> }>(
         'SELECT timings FROM ingest_files WHERE id = $1',
@@ -137,6 +207,8 @@ async function child(kind: 'postgres' | 'pglite', n: number): Promise<Result> {
         rowsPerSec: Math.round((n / ms) * 1000),
         timings: t.rows[0]!.timings,
         changes: out.changes!,
+        cpu,
+        loadAvg: os.loadavg()[0]!,
       };
     };
     const first = await run(a);
@@ -153,12 +225,14 @@ async function child(kind: 'postgres' | 'pglite', n: number): Promise<Result> {
       JSON.stringify(got('created')) === JSON.stringify(want.created) &&
       JSON.stringify(got('updated')) === JSON.stringify(want.updated) &&
       JSON.stringify(got('deleted')) === JSON.stringify(want.deleted);
+    const cp0 = (await sampler?.seconds()) ?? 0;
     const copyMs = kind === 'postgres' ? await copyBaseline(a, schema) : undefined;
+    const copyCpuS = sampler ? Math.round(((await sampler.seconds()) - cp0) * 100) / 100 : undefined;
     return {
       store: kind,
       rows: n,
       fileMB: Math.round(fs.statSync(a).size / 1e5) / 10,
-      ...(copyMs !== undefined ? { copyMs: Math.round(copyMs) } : {}),
+      ...(copyMs !== undefined ? { copyMs: Math.round(copyMs), copyCpuS } : {}),
       first: { ...first, ms: Math.round(first.ms) },
       second: { ...second, ms: Math.round(second.ms) },
       eventsMatch,
@@ -170,6 +244,7 @@ async function child(kind: 'postgres' | 'pglite', n: number): Promise<Result> {
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   } finally {
+    await sampler?.stop();
     if (kind === 'postgres')
       await store.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await store.close();
@@ -224,11 +299,19 @@ async function main(): Promise<void> {
         `  second snapshot (1% changed, 0.1% deleted, 0.1% added): ${(x.second.ms / 1000).toFixed(1)} s, ` +
         `${x.second.rowsPerSec.toLocaleString('en')} rows/s (read+validate+stage ${x.second.timings.readMs} ms, diff+apply+events ${x.second.timings.applyMs} ms)\n` +
         (x.copyMs !== undefined
-          ? `  baseline: PostgreSQL COPY of the same file into a bare table: ${(x.copyMs / 1000).toFixed(1)} s; ` +
+          ? `  baseline: PostgreSQL COPY of the same file into a bare table: ${(x.copyMs / 1000).toFixed(1)} s (${x.copyCpuS} s CPU); ` +
             `ours is ${(x.first.ms / x.copyMs).toFixed(1)}x (first), ${(x.second.ms / x.copyMs).toFixed(1)}x (second)\n`
           : '') +
         `  events of the second snapshot: ${JSON.stringify(x.eventCounts)}; exactly the diff: ${x.eventsMatch ? 'yes' : 'NO'}\n` +
-        `  peak RSS of the process: ${x.peakRssMB} MB`,
+        `  peak RSS of the process: ${x.peakRssMB} MB\n` +
+        `  CPU seconds (node / postgres): first ${x.first.cpu.nodeS} / ${x.first.cpu.postgresS ?? '-'}, ` +
+        `second ${x.second.cpu.nodeS} / ${x.second.cpu.postgresS ?? '-'}; ` +
+        `load average at the end of each: ${x.first.loadAvg.toFixed(1)}, ${x.second.loadAvg.toFixed(1)}\n` +
+        `  timings (ms): first ${JSON.stringify(x.first.timings)}; second ${JSON.stringify(x.second.timings)}\n` +
+        `  load average after the run: ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
     );
   }
 }

@@ -224,14 +224,19 @@ export class Ingestor {
         await stager.abort();
         throw err;
       }
+      mark('parseMs', ts);
+      const tf = performance.now();
       await stager.finish();
+      mark('stageFinishMs', tf);
       // Control records are checked with the rows staged, so a rejected file still shows its bad rows.
       proc.finish();
       if (stats.sha256 !== sha) {
         log.warn({ file: name, feed: feed.name }, 'file changed while it was read; will try again');
         return { status: 'retry', fileName: name, feed: feed.name, reason: 'file changed while it was read' };
       }
+      const tp = performance.now();
       const { duplicates } = await prepareStaging(store, table, feed.mode.kind, feed.key);
+      mark('prepareMs', tp);
       mark('readMs', ts);
       const counts = proc.counts;
       const rows = {
@@ -272,7 +277,7 @@ export class Ingestor {
               asOf: match.businessAt,
               ...(feed.maxDeleteShare !== undefined ? { maxDeleteShare: feed.maxDeleteShare } : {}),
             },
-            { holdDeletes },
+            { holdDeletes, timings },
           );
           timings.applyMs = Math.round(performance.now() - ta);
           const entry: LedgerEntry = {

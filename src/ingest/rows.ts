@@ -107,14 +107,30 @@ export class RowProcessor {
     }
   }
 
+  /**
+   * Classify and validate a batch. Synchronous per row (no await per record); a sink that pushes
+   * back (its `add` returns a promise) is awaited once, at the end of the batch.
+   */
   async consume(batch: RawRecord[]): Promise<void> {
-    for (const rec of batch) {
-      if (this.feed.format.kind === 'csv') await this.csvRecord(rec);
-      else await this.fixedRecord(rec);
+    const csv = this.feed.format.kind === 'csv';
+    for (let i = 0; i < batch.length; i++) {
+      if (csv) this.csvRecord(batch[i]!);
+      else this.fixedRecord(batch[i]!);
+    }
+    if (this.waits.length > 0) {
+      const w = this.waits;
+      this.waits = [];
+      await Promise.all(w);
     }
   }
 
-  private async csvRecord(rec: RawRecord): Promise<void> {
+  private waits: Promise<void>[] = [];
+  private emit(row: StageRow): void {
+    const p = this.sink.add(row);
+    if (p) this.waits.push(p);
+  }
+
+  private csvRecord(rec: RawRecord): void {
     const format = this.feed.format as Feed['format'] & { kind: 'csv' };
     if (format.headerRow && !this.headerSeen) {
       this.headerSeen = true;
@@ -146,7 +162,7 @@ export class RowProcessor {
     if (rec.fields.length !== format.columns.length) {
       this.counts.total++;
       this.unsummed(rec.line);
-      await this.bad(
+      this.bad(
         rec,
         null,
         'field_count',
@@ -157,10 +173,10 @@ export class RowProcessor {
     }
     const values: Record<string, string> = {};
     for (let i = 0; i < format.columns.length; i++) values[format.columns[i]!] = rec.fields[i]!;
-    await this.detail(rec, values);
+    this.detail(rec, values);
   }
 
-  private async fixedRecord(rec: RawRecord): Promise<void> {
+  private fixedRecord(rec: RawRecord): void {
     const format = this.feed.format as FixedLayout;
     const line = rec.fields[0]!;
     const s = this.slice!(line);
@@ -169,7 +185,7 @@ export class RowProcessor {
       this.beforeDetail(rec.line);
       this.counts.total++;
       this.unsummed(rec.line);
-      await this.bad(
+      this.bad(
         rec,
         null,
         'unknown_record_type',
@@ -197,7 +213,7 @@ export class RowProcessor {
       this.counts.total++;
       this.unsummed(rec.line);
       const expected = format.codeWidth + format.detail.fields.reduce((a, [, w]) => a + w, 0);
-      await this.bad(
+      this.bad(
         rec,
         null,
         'record_length',
@@ -206,7 +222,7 @@ export class RowProcessor {
       );
       return;
     }
-    await this.detail(rec, s.values);
+    this.detail(rec, s.values);
   }
 
   private checkHeader(values: Record<string, string>, line: number): void {
@@ -249,7 +265,7 @@ export class RowProcessor {
     this.trailerLine = line;
   }
 
-  private async detail(rec: RawRecord, values: Record<string, string>): Promise<void> {
+  private detail(rec: RawRecord, values: Record<string, string>): void {
     this.counts.total++;
     for (const s of this.sums.values()) {
       const v = parseDecimal(values[s.of] ?? '');
@@ -263,7 +279,7 @@ export class RowProcessor {
       const code = (values[this.feed.mode.operationColumn] ?? '').trim();
       const mapped = this.opCodes.get(code);
       if (!mapped) {
-        await this.bad(
+        this.bad(
           rec,
           null,
           'unknown_operation',
@@ -277,7 +293,7 @@ export class RowProcessor {
     const parsed = this.feed.row.safeParse(values);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      await this.bad(rec, this.guessKey(values), 'invalid_field', String(issue.path[0] ?? ''), issue.message);
+      this.bad(rec, this.guessKey(values), 'invalid_field', String(issue.path[0] ?? ''), issue.message);
       return;
     }
     let record = parsed.data as Record<string, unknown>;
@@ -286,7 +302,7 @@ export class RowProcessor {
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
         const key = record[this.feed.key];
-        await this.bad(
+        this.bad(
           rec,
           typeof key === 'string' ? key : null,
           'invalid_record',
@@ -299,12 +315,12 @@ export class RowProcessor {
     }
     const key = record[this.feed.key];
     if (typeof key !== 'string' || key === '') {
-      await this.bad(rec, null, 'invalid_record', this.feed.key, 'mapped record has no key');
+      this.bad(rec, null, 'invalid_record', this.feed.key, 'mapped record has no key');
       return;
     }
-    const data = canonicalJson(record);
+    const data = this.json(record);
     this.counts.valid++;
-    await this.sink.add({
+    this.emit({
       line: rec.line,
       key,
       status: 'ok',
@@ -318,6 +334,33 @@ export class RowProcessor {
     });
   }
 
+  /** Key order of the last flat record seen (mapped records of one feed share their shape). */
+  private shapeKeys: string[] = [];
+  private shapeSorted: { key: string; prefix: string }[] = [];
+
+  /**
+   * canonicalJson (src/records/repo.ts), fast for flat records: the sorted key order is computed once
+   * per shape instead of per row. Anything nested goes through canonicalJson itself; the output is
+   * the same text either way.
+   */
+  private json(record: Record<string, unknown>): string {
+    const keys = Object.keys(record);
+    let same = keys.length === this.shapeKeys.length;
+    for (let i = 0; same && i < keys.length; i++) same = keys[i] === this.shapeKeys[i];
+    if (!same) {
+      this.shapeKeys = keys;
+      this.shapeSorted = [...keys].sort().map((key) => ({ key, prefix: JSON.stringify(key) + ':' }));
+    }
+    let out = '{';
+    for (const { key, prefix } of this.shapeSorted) {
+      const v = record[key];
+      if (v === undefined) continue;
+      if (v !== null && typeof v === 'object') return canonicalJson(record);
+      out += (out.length === 1 ? '' : ',') + prefix + JSON.stringify(v);
+    }
+    return out + '}';
+  }
+
   /** The key of a bad row, when the feed can read it (so a snapshot does not delete that record). */
   private guessKey(values: Record<string, string>): string | null {
     try {
@@ -327,16 +370,16 @@ export class RowProcessor {
     }
   }
 
-  private async bad(
+  private bad(
     rec: RawRecord,
     key: string | null,
     code: RowReasonCode,
     field: string | null,
     reason: string,
-  ): Promise<void> {
+  ): void {
     this.counts.bad++;
     if (key === null) this.counts.badWithoutKey++;
-    await this.sink.add({
+    this.emit({
       line: rec.line,
       key,
       status: 'bad',

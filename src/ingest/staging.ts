@@ -32,16 +32,22 @@ async function createTable(db: { query(sql: string): Promise<unknown> }, table: 
   );
 }
 
-/** The diff joins staging on key and line; without indexes and statistics the planner loops. */
+/**
+ * The diff joins staging on key and line. Joins on line pair staging with the (analysed) diff table,
+ * and the planner hashes them; the key index serves the snapshot's deletion check against records,
+ * whose statistics may lag far behind (a fresh store holds a million rows the planner has not seen).
+ */
 async function indexAndAnalyze(db: { query(sql: string): Promise<unknown> }, table: string): Promise<void> {
   await db.query(`CREATE INDEX ON ${table} (key)`);
-  await db.query(`CREATE INDEX ON ${table} (line)`);
   await db.query(`ANALYZE ${table}`);
 }
 
 export async function dropStaging(store: Store, table: string): Promise<void> {
   await store.exec(`DROP TABLE IF EXISTS ${assertIdentifier(table)}`);
 }
+
+/** Characters of COPY text handed to the connection at a time. */
+const COPY_PIECE = 1 << 20;
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 function copyText(v: string | number | null): string {
@@ -77,20 +83,23 @@ export async function copyStager(url: string, schema: string, table: string): Pr
   const stream = client.query(copyStreams.from(`COPY ${table} (${COLUMNS}) FROM STDIN`));
   let failed: Error | undefined;
   stream.on('error', (err: Error) => (failed = err));
-  let buf: string[] = [];
-  let size = 0;
-  const write = async (text: string) => {
-    if (failed) throw failed;
-    if (!stream.write(text)) {
-      await new Promise<void>((resolve, reject) => {
-        const onErr = (e: Error) => reject(e);
-        stream.once('drain', () => {
-          stream.off('error', onErr);
-          resolve();
-        });
-        stream.once('error', onErr);
+  // Rows are joined into ~1 MB pieces of COPY text; `add` stays synchronous and hands back a promise
+  // only when the connection pushes back (the caller awaits it once per batch).
+  let buf = '';
+  let drained: Promise<void> | undefined;
+  const waitDrain = (): Promise<void> =>
+    (drained ??= new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => reject(e);
+      stream.once('drain', () => {
+        stream.off('error', onErr);
+        drained = undefined;
+        resolve();
       });
-    }
+      stream.once('error', onErr);
+    }));
+  const write = (text: string): Promise<void> | undefined => {
+    if (failed) throw failed;
+    return stream.write(text) ? undefined : waitDrain();
   };
   let closed = false;
   const close = async () => {
@@ -100,21 +109,19 @@ export async function copyStager(url: string, schema: string, table: string): Pr
   };
   return {
     table,
-    async add(row) {
-      const l = copyLine(row);
-      buf.push(l);
-      size += l.length;
-      if (size >= 256 * 1024) {
-        const text = buf.join('');
-        buf = [];
-        size = 0;
-        await write(text);
+    add(row) {
+      buf += copyLine(row);
+      if (buf.length >= COPY_PIECE) {
+        const text = buf;
+        buf = '';
+        return write(text);
       }
+      return undefined;
     },
     async finish() {
       try {
-        if (buf.length) await write(buf.join(''));
-        buf = [];
+        if (buf.length) await write(buf);
+        buf = '';
         await new Promise<void>((resolve, reject) => {
           if (failed) return reject(failed);
           stream.once('finish', resolve);
@@ -164,9 +171,9 @@ export async function insertStager(store: Store, table: string): Promise<Stager>
   };
   return {
     table,
-    async add(row) {
+    add(row) {
       rows.push(row);
-      if (rows.length >= BATCH) await flush();
+      return rows.length >= BATCH ? flush() : undefined;
     },
     async finish() {
       await flush();
