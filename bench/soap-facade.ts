@@ -7,7 +7,12 @@
  * 3. 200 concurrent agents reading different records: the most calls the box had in flight at once,
  *    vs seam's configured max concurrency.
  * 4. Store-served reads: requests/s of `GET /v1/accounts/:id` (from the store, with auth and
- *    redaction) vs a bare express route returning a constant JSON body, same connections, same run.
+ *    redaction) vs a bare express route returning a constant JSON body, same connections, same run,
+ *    in alternating rounds (BENCH_ROUNDS, default 5, over BENCH_DURATION_S, default 10 s per side)
+ *    so load from other work on the machine falls on both sides alike; with this process's CPU time
+ *    per request on each side, which moves less with machine load than requests/s do.
+ *
+ * BENCH_ONLY=live,agents,store runs a subset (e.g. under `node --cpu-prof`).
  *
  * The simulator runs in a child process (like a real box, off seam's event loop); seam, the bare
  * express baseline and the load generator (autocannon) share this process, so both sides of each
@@ -36,7 +41,9 @@ import { startService, type Service } from '../src/server.ts';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const LIVE_SAMPLES = Number(process.env.BENCH_LIVE_SAMPLES ?? 400);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+/** Seconds of load on each side of figure 4, split into alternating rounds. */
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Set to run seam on PostgreSQL (a throw-away schema, dropped at the end) instead of PGlite. */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const SCHEMA = `bench_soap_${process.pid}`;
@@ -211,20 +218,51 @@ function summary(statuses: number[]): string {
   return [...c.entries()].map(([s, n]) => `${n}×${s}`).join(', ');
 }
 
-/** An autocannon run, with this process's CPU time per request (server and load generator together). */
+interface CannonRun {
+  requests: number;
+  seconds: number;
+  p50: number[];
+  p99: number[];
+  failed: number;
+  statuses: Record<string, unknown>;
+  cpuUs: number;
+}
+
+/** Add one autocannon run of `seconds` to `into`, with this process's CPU time (server and load generator). */
 async function cannon(
+  into: CannonRun,
   url: string,
+  seconds: number,
   headers: Record<string, string> = {},
-): Promise<autocannon.Result & { cpuUsPerRequest: number }> {
+): Promise<void> {
   const cpu = process.cpuUsage();
   const res = await new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, r) =>
+    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers }, (err, r) =>
       err ? reject(err) : resolve(r),
     );
   });
   const used = process.cpuUsage(cpu);
-  return { ...res, cpuUsPerRequest: (used.user + used.system) / Math.max(1, res.requests.total) };
+  into.requests += res.requests.total;
+  into.seconds += res.duration;
+  into.p50.push(res.latency.p50);
+  into.p99.push(res.latency.p99);
+  into.failed += res.non2xx + res.errors;
+  for (const [k, v] of Object.entries(res.statusCodeStats ?? {}))
+    if (!k.startsWith('2')) into.statuses[k] = v;
+  into.cpuUs += used.user + used.system;
 }
+
+const emptyRun = (): CannonRun => ({
+  requests: 0,
+  seconds: 0,
+  p50: [],
+  p99: [],
+  failed: 0,
+  statuses: {},
+  cpuUs: 0,
+});
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const rate = (r: CannonRun) => r.requests / Math.max(r.seconds, 1e-9);
 
 async function storeReads(sim: Sim): Promise<void> {
   const seam = await startSeam(sim.url, {}, false);
@@ -261,20 +299,33 @@ async function storeReads(sim: Sim): Promise<void> {
     };
     if (check.source !== 'store') throw new Error('expected a store-served read');
     const port = (server.address() as AddressInfo).port;
-    const base = await cannon(`http://127.0.0.1:${port}/x`);
-    const store = await cannon(`${seam.url}/v1/accounts/004471`, headers);
-    const non2xx = store.non2xx + store.errors;
-    console.log(`\n4. Store-served reads, ${CONNECTIONS} connections, ${DURATION_S} s each (autocannon)`);
+    // Alternate short runs of both so a machine whose load changes during the run (other work on
+    // a shared box) weighs on both sides alike; rates are total requests over total time.
+    const base = emptyRun();
+    const store = emptyRun();
+    const slice = Math.max(1, Math.round(DURATION_S / ROUNDS));
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 2 === 0) {
+        await cannon(base, `http://127.0.0.1:${port}/x`, slice);
+        await cannon(store, `${seam.url}/v1/accounts/004471`, slice, headers);
+      } else {
+        await cannon(store, `${seam.url}/v1/accounts/004471`, slice, headers);
+        await cannon(base, `http://127.0.0.1:${port}/x`, slice);
+      }
+    }
+    const line = (r: CannonRun) =>
+      `${rate(r).toFixed(0)} req/s  p50 ${median(r.p50)} ms  p99 ${median(r.p99)} ms  ` +
+      `CPU ${(r.cpuUs / Math.max(1, r.requests)).toFixed(0)} µs/req`;
     console.log(
-      `   bare express constant JSON  ${base.requests.average.toFixed(0)} req/s  p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms  CPU ${base.cpuUsPerRequest.toFixed(0)} µs/req`,
+      `\n4. Store-served reads, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${slice} s each (autocannon; ` +
+        `p50/p99: median over rounds; CPU: this process, server and load generator)`,
     );
+    console.log(`   bare express constant JSON  ${line(base)}`);
     console.log(
-      `   seam GET /v1/accounts/:id   ${store.requests.average.toFixed(0)} req/s  p50 ${store.latency.p50} ms  p99 ${store.latency.p99} ms  CPU ${store.cpuUsPerRequest.toFixed(0)} µs/req` +
-        (non2xx ? `  (${non2xx} non-2xx/errors! statuses ${JSON.stringify(store.statusCodeStats)})` : ''),
+      `   seam GET /v1/accounts/:id   ${line(store)}` +
+        (store.failed ? `  (${store.failed} non-2xx/errors! ${JSON.stringify(store.statuses)})` : ''),
     );
-    console.log(
-      `   seam / bare                 ${((100 * store.requests.average) / base.requests.average).toFixed(0)} %`,
-    );
+    console.log(`   seam / bare                 ${((100 * rate(store)) / rate(base)).toFixed(0)} %`);
     console.log(`   seam store: ${seam.ctx.store.kind}`);
   } finally {
     server.close();
