@@ -102,25 +102,38 @@ export function keyResolver(store: Store, now: () => number = Date.now): KeyReso
     string,
     { principal: Principal | undefined; until: number; expiresAt: number | null }
   >();
+  // Look-ups in flight: requests presenting the same key while it is being looked up share one.
+  const loading = new Map<string, Promise<Principal | undefined>>();
+  const load = async (key: string, t: number): Promise<Principal | undefined> => {
+    const row = await findKey(store, key);
+    const valid =
+      row !== undefined &&
+      row.revoked_at === null &&
+      (row.expires_at === null || row.expires_at.getTime() > t);
+    const principal = valid ? agentPrincipal(row) : undefined;
+    if (valid) void touchLastUsed(store, row.id);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { principal, until: t + KEY_CACHE_MS, expiresAt: row?.expires_at?.getTime() ?? null });
+    return principal;
+  };
   return {
-    async resolve(key) {
-      if (!isWellFormedKey(key)) return undefined;
+    resolve(key) {
       const t = now();
+      // Only well-formed keys are ever cached, so a hit needs no shape check.
       const hit = cache.get(key);
-      if (hit && hit.until > t && (hit.expiresAt === null || hit.expiresAt > t)) return hit.principal;
-      const row = await findKey(store, key);
-      const valid =
-        row !== undefined &&
-        row.revoked_at === null &&
-        (row.expires_at === null || row.expires_at.getTime() > t);
-      const principal = valid ? agentPrincipal(row) : undefined;
-      if (valid) void touchLastUsed(store, row.id);
-      if (cache.size > 10_000) cache.clear();
-      cache.set(key, { principal, until: t + KEY_CACHE_MS, expiresAt: row?.expires_at?.getTime() ?? null });
-      return principal;
+      if (hit && hit.until > t && (hit.expiresAt === null || hit.expiresAt > t))
+        return Promise.resolve(hit.principal);
+      if (!isWellFormedKey(key)) return Promise.resolve(undefined);
+      let p = loading.get(key);
+      if (!p) {
+        p = load(key, t).finally(() => loading.delete(key));
+        loading.set(key, p);
+      }
+      return p;
     },
     clear() {
       cache.clear();
+      loading.clear();
     },
   };
 }

@@ -15,6 +15,16 @@ const SECRET_FIELD = /pass(word|wd|phrase)?$|secret|token|authori[sz]ation|api_?
 export const MAX_INPUT_BYTES = 16 * 1024;
 const MAX_DEPTH = 20;
 
+/**
+ * Every pattern scrubCredentials (src/log.ts; keep the two in step) looks for contains one of
+ * these; most strings (ids, paths, names) contain none, and skip its four replaces.
+ */
+const MAYBE_CREDENTIAL = /authori[sz]ation|password|seam_|@/i;
+
+function scrub(s: string): string {
+  return MAYBE_CREDENTIAL.test(s) ? scrubCredentials(s) : s;
+}
+
 /** jsonb refuses NUL and lone surrogates; replace them rather than lose the entry. */
 function clean(s: string): string {
   return s.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
@@ -31,7 +41,7 @@ export class Masker {
   /** A JSON-plain, masked copy of v. */
   mask(v: unknown, depth = 0): unknown {
     if (v === null || v === undefined) return null;
-    if (typeof v === 'string') return scrubCredentials(clean(v));
+    if (typeof v === 'string') return scrub(clean(v));
     if (typeof v === 'number') return Number.isFinite(v) ? v : null;
     if (typeof v === 'boolean') return v;
     if (typeof v === 'bigint') return v.toString();
@@ -66,7 +76,7 @@ export class Masker {
 
   prepare(e: AuditEntryInput): PreparedEntry {
     const text = (s: string | undefined, max: number) =>
-      s === undefined ? null : scrubCredentials(clean(s)).slice(0, max);
+      s === undefined ? null : scrub(clean(s)).slice(0, max);
     return {
       at: e.at ?? new Date(),
       actorKind: e.actor.kind,

@@ -49,6 +49,16 @@ export function createApp(ctx: AppContext, api: Api): Express {
       },
       // Health probes and scrapes would drown the log.
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      // pino-http binds the serialised request to a child logger on every request, whatever the
+      // level: keep that to who asked for what (no headers: nothing to redact, nothing to copy).
+      serializers: {
+        req: (r: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+          id: r.id,
+          method: r.method,
+          url: r.url,
+          remoteAddress: r.remoteAddress,
+        }),
+      },
     }),
   );
   app.use(metricsMiddleware(ctx.metrics));
