@@ -27,7 +27,7 @@ interface Group {
 }
 
 /** SELECTs one resource may have running at once; more reads queue for the next. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 1;
 /** Keys per SELECT; a bigger queue is split. */
 const MAX_BATCH = 500;
 
