@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findKey } from '../src/access/keys.ts';
-import { output } from '../src/cli/admin.ts';
-import { main } from '../src/cli/index.ts';
 import { login } from '../src/access/sessions.ts';
 import { openStore, type Store } from '../src/store/index.ts';
+import { inProcess } from './helpers/cli.ts';
 import { bearer } from './helpers/keys.ts';
 import { runSeam } from './helpers/process.ts';
 import { call, startTestService, type TestService } from './helpers/service.ts';
@@ -22,32 +21,6 @@ import { disposeTestStore, openTestStore, silentLog, storeTargets } from './help
 
 const pg = storeTargets().find((t) => t.kind === 'postgres');
 const json = (out: string) => JSON.parse(out) as Record<string, unknown>;
-
-/** The same program in this process (this test file runs in its own process, so env is ours). */
-async function inProcess(args: string[], env: Record<string, string>) {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  if (!env.DATABASE_URL) delete process.env.DATABASE_URL;
-  // Only the program's own output sink is swapped: the test runner talks over process.stdout.
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = output.write;
-  const consoleError = console.error;
-  output.write = (text: string) => out.push(text) > 0;
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'seam', ...args]);
-  } finally {
-    output.write = write;
-    console.error = consoleError;
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 /** The full walk needs PostgreSQL: every embedded-store open costs seconds, and there are dozens. */
 if (pg)

@@ -42,11 +42,15 @@ for (const target of storeTargets()) {
         modules: [
           accessModule,
           createLegacyModule({ adapters: [withTestLimits(erp)] }),
-          // The shadow's own limits: a 3 s deadline and no retries, so a hung shadow is judged quickly.
+          // The shadow's own limits: no retries, and a deadline (for a slot and for the call) long
+          // enough that a sampled page of 50 reads gets through on a loaded CI machine, where the
+          // embedded store shares this thread, rather than being skipped or timed out; a hung shadow
+          // is then judged after 10 s.
           createShadowModule({
             adapter: withTestLimits(next, {
               ...TEST_LIMITS,
-              timeoutMs: 3_000,
+              maxConcurrency: 8,
+              timeoutMs: 10_000,
               retry: { ...TEST_LIMITS.retry, retries: 0 },
             }),
           }),

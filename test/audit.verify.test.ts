@@ -126,5 +126,28 @@ for (const target of storeTargets().filter((t) => t.kind === 'postgres')) {
       const v = await verifyChain(a);
       assert.deepEqual(v, { ok: true, checked: 80, headSeq: 80 });
     });
+
+    it('verifies a chain that is growing meanwhile: one snapshot, never a false alarm', async () => {
+      let writing = true;
+      let appended = 0;
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          await append(b, [entry(5000 + i, 'busy'), entry(6000 + i, 'busy')]);
+          appended += 2;
+        }
+      })();
+      try {
+        const results = [];
+        // Small pages, so each check spans many reads while the writer keeps committing between them.
+        for (let i = 0; i < 15; i++) results.push(await verifyChain(a, 7));
+        for (const r of results) assert.equal(r.ok, true, JSON.stringify(r));
+        assert.ok(appended > 0, 'the writer committed while the checks ran');
+        assert.ok(results.at(-1)!.headSeq > results[0]!.headSeq, 'each check saw the chain as it then was');
+        for (const r of results) assert.equal(r.checked, r.headSeq);
+      } finally {
+        writing = false;
+        await writer;
+      }
+    });
   });
 }

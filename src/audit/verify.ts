@@ -1,5 +1,5 @@
 /** `seam audit verify`: recompute the whole chain and name the first row that does not fit. */
-import type { Queryable } from '../store/types.ts';
+import type { Queryable, Store } from '../store/types.ts';
 import { entryHash, GENESIS_HASH, preparedFromRow } from './chain.ts';
 import type { DbAuditRow } from './types.ts';
 
@@ -11,7 +11,19 @@ export interface VerifyResult {
   firstBroken?: { seq: number; problem: string };
 }
 
-export async function verifyChain(db: Queryable, pageSize = 2000): Promise<VerifyResult> {
+/**
+ * Check the chain as of one moment: a read-only REPEATABLE READ transaction sees the head and the
+ * rows as one snapshot, so entries appended while it runs (the service keeps recording) are neither
+ * half-seen nor mistaken for rows past the head.
+ */
+export function verifyChain(store: Pick<Store, 'transaction'>, pageSize = 2000): Promise<VerifyResult> {
+  return store.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return verifySnapshot(tx, pageSize);
+  });
+}
+
+async function verifySnapshot(db: Queryable, pageSize: number): Promise<VerifyResult> {
   const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head')).rows[0];
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;

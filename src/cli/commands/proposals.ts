@@ -9,7 +9,7 @@ import { offlineProposals, personAs } from '../../proposals/offline.ts';
 import type { ProposalService } from '../../proposals/service.ts';
 import { PROPOSAL_STATES, type Proposal, type ProposalState } from '../../proposals/types.ts';
 import type { Store } from '../../store/types.ts';
-import { cliRun, printJson, splitList } from '../admin.ts';
+import { cliRun, output as cliOut, printJson, splitList } from '../admin.ts';
 import { CliError, EXIT } from '../index.ts';
 import { withStore } from '../store.ts';
 
@@ -62,9 +62,9 @@ async function run<T>(fn: (svc: ProposalService, store: Store) => Promise<T>): P
   );
 }
 
-function output(p: Proposal, json: boolean | undefined, verb: string): void {
+function printOutcome(p: Proposal, json: boolean | undefined, verb: string): void {
   if (json) printJson(p);
-  else process.stdout.write(`${verb} ${p.reference}: now ${p.state}\n`);
+  else cliOut.write(`${verb} ${p.reference}: now ${p.state}\n`);
 }
 
 export function registerProposals(program: Command): void {
@@ -96,7 +96,7 @@ export function registerProposals(program: Command): void {
         }),
       );
       if (o.json) printJson({ items });
-      else process.stdout.write(items.length ? items.map(line).join('\n') + '\n' : 'no proposals\n');
+      else cliOut.write(items.length ? items.map(line).join('\n') + '\n' : 'no proposals\n');
     });
 
   cmd
@@ -107,7 +107,7 @@ export function registerProposals(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const p = await run((svc) => svc.get(id));
       if (o.json) printJson(p);
-      else process.stdout.write(describeProposal(p) + '\n');
+      else cliOut.write(describeProposal(p) + '\n');
     });
 
   cmd
@@ -121,7 +121,7 @@ export function registerProposals(program: Command): void {
       const p = await run(async (svc, store) =>
         svc.approve(await personAs(store, o.as, ['approver']), id, o.note),
       );
-      output(p, o.json, 'approved');
+      printOutcome(p, o.json, 'approved');
     });
 
   cmd
@@ -135,7 +135,7 @@ export function registerProposals(program: Command): void {
       const p = await run(async (svc, store) =>
         svc.reject(await personAs(store, o.as, ['approver', 'operator', 'admin']), id, o.reason),
       );
-      output(p, o.json, 'rejected');
+      printOutcome(p, o.json, 'rejected');
     });
 
   cmd
@@ -146,7 +146,7 @@ export function registerProposals(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { as: string; json?: boolean }) => {
       const p = await run(async (svc, store) => svc.claim(await personAs(store, o.as, ['operator']), id));
-      output(p, o.json, 'claimed');
+      printOutcome(p, o.json, 'claimed');
     });
 
   cmd
@@ -164,7 +164,7 @@ export function registerProposals(program: Command): void {
         if (cur.state === 'queued') await svc.claim(who, id);
         return svc.execute(who, id, { reference: o.reference, ...(o.note ? { note: o.note } : {}) });
       });
-      output(p, o.json, 'executed');
+      printOutcome(p, o.json, 'executed');
     });
 
   cmd
@@ -178,7 +178,7 @@ export function registerProposals(program: Command): void {
       const p = await run(async (svc, store) =>
         svc.fail(await personAs(store, o.as, ['operator']), id, o.reason),
       );
-      output(p, o.json, 'failed');
+      printOutcome(p, o.json, 'failed');
     });
 
   cmd
@@ -192,6 +192,6 @@ export function registerProposals(program: Command): void {
         (t) =>
           `${t.type.padEnd(20)} total ${t.total}  verified ${t.outcomes.verified}  mismatch ${t.outcomes.mismatch}  failed ${t.outcomes.failed}  rejected ${t.outcomes.rejected}  expired ${t.outcomes.expired}  open ${t.outcomes.open}  edits ${t.operatorEdits}  approval p50 ${t.approvalTime.median ?? '-'} s  execution p50 ${t.executionTime.median ?? '-'} s`,
       );
-      process.stdout.write(rows.length ? rows.join('\n') + '\n' : 'no proposals yet\n');
+      cliOut.write(rows.length ? rows.join('\n') + '\n' : 'no proposals yet\n');
     });
 }
