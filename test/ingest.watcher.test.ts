@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { withClaim } from '../src/ingest/claim.ts';
 import { DropWatcher } from '../src/ingest/watcher.ts';
 import type { Store } from '../src/store/types.ts';
 import { accountLine, accountsCsv, drop, ingestor, tempDrop } from './helpers/ingest.ts';
@@ -141,6 +142,53 @@ for (const target of storeTargets()) {
       } finally {
         await Promise.all([a.stop(), b.stop()]);
         if (second !== store) await second.close();
+      }
+    });
+
+    it('a feed held by another process: later snapshots wait for the earlier one, never jump it', async () => {
+      await store.exec('TRUNCATE ingest_quarantine, ingest_files, records');
+      const dir = tempDrop();
+      for (const d of [3, 4]) {
+        const lines = [accountLine(String(310000 + d), `D${d}`, `${d}.00`)];
+        drop(dir, `ACCOUNTS_2024060${d}.csv`, accountsCsv(lines), { ok: true });
+      }
+      // Another process holds the ACCOUNTS feed, and lets go right after our first attempt is refused:
+      // the moment a watcher that carried on down its list would take the later file first.
+      let release!: () => void;
+      let held!: Promise<unknown>;
+      await new Promise<void>((claimed) => {
+        held = withClaim(store, 'erp:ACCOUNTS', async () => {
+          claimed();
+          await new Promise<void>((r) => (release = r));
+        });
+      });
+      const outcomes: string[] = [];
+      const w = new DropWatcher(ingestor(store, dir, target), {
+        dropDir: dir,
+        stableMs: 100,
+        scanIntervalMs: 200,
+        log: silentLog,
+        onOutcome: (o) => {
+          outcomes.push(`${o.fileName}:${o.status}`);
+          if (o.status === 'busy') release();
+        },
+      });
+      await w.start();
+      try {
+        await held;
+        await until('both applied', async () => ((await ledger()).length >= 2 ? true : undefined));
+        await w.idle();
+        assert.deepEqual(await ledger(), [
+          { file_name: 'ACCOUNTS_20240603.csv', status: 'applied' },
+          { file_name: 'ACCOUNTS_20240604.csv', status: 'applied' },
+        ]);
+        assert.deepEqual(outcomes, [
+          'ACCOUNTS_20240603.csv:busy',
+          'ACCOUNTS_20240603.csv:applied',
+          'ACCOUNTS_20240604.csv:applied',
+        ]);
+      } finally {
+        await w.stop();
       }
     });
   });

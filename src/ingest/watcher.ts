@@ -151,11 +151,21 @@ export class DropWatcher {
     // One feed's files in business-date order; feeds one after another.
     ready.sort((a, b) => a.feed.localeCompare(b.feed) || a.at - b.at || a.name.localeCompare(b.name));
     let retry = false;
+    // A feed whose file could not be taken now (another process holds the feed) gets no later file
+    // in this pass either: the other process may release the feed between two of our attempts, and
+    // a later snapshot applied first would make the earlier one out of order.
+    const deferred = new Set<string>();
     for (const r of ready) {
       if (this.stopped) return;
+      if (r.feed && deferred.has(r.feed)) continue;
       const outcome = await this.ingestor.ingest(path.join(dir, r.name));
+      if (outcome.status === 'busy' || outcome.status === 'retry') {
+        retry = true;
+        if (r.feed) deferred.add(r.feed);
+        this.opts.onOutcome?.(outcome);
+        continue;
+      }
       this.seen.delete(r.name);
-      if (outcome.status === 'busy' || outcome.status === 'retry') retry = true;
       this.opts.onOutcome?.(outcome);
     }
     if (retry) nextCheck = Math.min(nextCheck, 1000);
