@@ -170,6 +170,26 @@ function gzipError(err: unknown): FileRejected | undefined {
   return undefined;
 }
 
+/** Characters that stand for a byte >= 0x80 when bytes are read as latin1. */
+const HIGH_BYTE = /[\x80-\xff]/;
+
+/**
+ * How csv-parse gets the bytes of a feed. `utf8`: as they are (ByteGuard has already refused any
+ * invalid sequence). `singleByte`: an encoding where every byte is one character and ASCII is
+ * itself (windows-1252, latin1, ...): csv-parse reads them as latin1 (delimiters, quotes and line
+ * ends are ASCII), and only the few fields holding a high byte are decoded with the feed's encoding.
+ * `decode`: anything else is decoded to text first and handed over as UTF-8.
+ */
+function csvByteMode(encoding: string): 'utf8' | 'singleByte' | 'decode' {
+  if (isUtf8(encoding)) return 'utf8';
+  const all = Buffer.alloc(256);
+  for (let i = 0; i < 256; i++) all[i] = i;
+  const text = iconv.decode(all, encoding);
+  if (text.length !== 256) return 'decode';
+  for (let i = 0; i < 128; i++) if (text.charCodeAt(i) !== i) return 'decode';
+  return 'singleByte';
+}
+
 interface CsvApi {
   parse(
     buf: Buffer | undefined,
@@ -185,11 +205,13 @@ async function* csvRecords(
   feed: Feed & { format: { kind: 'csv' } },
   maxLineChars: number,
 ): AsyncGenerator<RawRecord[]> {
+  const mode = csvByteMode(feed.encoding);
   const parser = new CsvParser({
     delimiter: feed.format.delimiter,
     quote: feed.format.quote,
     relax_column_count: true,
     max_record_size: maxLineChars,
+    encoding: mode === 'singleByte' ? 'latin1' : 'utf8',
   });
   // The synchronous core of csv-parse (what its Transform calls): one call per chunk, records pushed
   // straight into our batch, no per-record stream machinery.
@@ -198,7 +220,11 @@ async function* csvRecords(
   const decoder = iconv.getDecoder(feed.encoding);
   let nextLine = 1;
   let batch: RawRecord[] = [];
+  const encoding = feed.encoding;
   const push = (fields: string[]) => {
+    if (mode === 'singleByte')
+      for (let i = 0; i < fields.length; i++)
+        if (HIGH_BYTE.test(fields[i]!)) fields[i] = iconv.decode(Buffer.from(fields[i]!, 'latin1'), encoding);
     const line = nextLine;
     let nl = 1;
     for (const f of fields) {
@@ -235,10 +261,18 @@ async function* csvRecords(
   };
   try {
     for await (const chunk of bytes) {
-      const text = decoder.write(guard.check(chunk));
-      if (text.length === 0) continue;
-      // csv-parse works on UTF-8 bytes: decode the feed's encoding first, then hand it UTF-8.
-      const err = api.parse(Buffer.from(text, 'utf8'), false, push, () => undefined);
+      const checked = guard.check(chunk);
+      let err: Error | undefined;
+      if (mode === 'decode') {
+        // csv-parse works on bytes of an ASCII-compatible encoding: decode the feed's first, then
+        // hand it UTF-8.
+        const text = decoder.write(checked);
+        if (text.length === 0) continue;
+        err = api.parse(Buffer.from(text, 'utf8'), false, push, () => undefined);
+      } else {
+        if (checked.length === 0) continue;
+        err = api.parse(checked, false, push, () => undefined);
+      }
       if (err) fail(err);
       if (batch.length > 0) {
         yield batch;
@@ -249,7 +283,7 @@ async function* csvRecords(
     throw gzipError(err) ?? err;
   }
   guard.finish();
-  const tail = decoder.end();
+  const tail = mode === 'decode' ? decoder.end() : undefined;
   if (tail) {
     const err = api.parse(Buffer.from(tail, 'utf8'), false, push, () => undefined);
     if (err) fail(err);

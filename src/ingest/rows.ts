@@ -42,6 +42,10 @@ export interface RowCounts {
 
 const RAW_LIMIT = 1024;
 
+/** Characters JSON.stringify escapes in a string (quote, backslash, controls, lone surrogates). */
+// eslint-disable-next-line no-control-regex
+const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 function rawText(fields: string[], delimiter: string): string {
   const s = fields.join(delimiter);
   return s.length > RAW_LIMIT ? s.slice(0, RAW_LIMIT) + '…' : s;
@@ -334,14 +338,14 @@ export class RowProcessor {
     });
   }
 
-  /** Key order of the last flat record seen (mapped records of one feed share their shape). */
+  /** Key order of the last record seen, and the same keys sorted (records of one feed share a shape). */
   private shapeKeys: string[] = [];
   private shapeSorted: { key: string; prefix: string }[] = [];
 
   /**
-   * canonicalJson (src/records/repo.ts), fast for flat records: the sorted key order is computed once
-   * per shape instead of per row. Anything nested goes through canonicalJson itself; the output is
-   * the same text either way.
+   * canonicalJson (src/records/repo.ts), fast for flat records: the sorted key order is worked out
+   * once per shape, and a string needing no escapes is quoted as it is. A record with nested objects
+   * or arrays goes through canonicalJson itself; the text is the same either way.
    */
   private json(record: Record<string, unknown>): string {
     const keys = Object.keys(record);
@@ -351,14 +355,17 @@ export class RowProcessor {
       this.shapeKeys = keys;
       this.shapeSorted = [...keys].sort().map((key) => ({ key, prefix: JSON.stringify(key) + ':' }));
     }
-    let out = '{';
+    let out = '';
     for (const { key, prefix } of this.shapeSorted) {
       const v = record[key];
       if (v === undefined) continue;
-      if (v !== null && typeof v === 'object') return canonicalJson(record);
-      out += (out.length === 1 ? '' : ',') + prefix + JSON.stringify(v);
+      let text: string;
+      if (typeof v === 'string') text = JSON_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
+      else if (v === null || typeof v !== 'object') text = JSON.stringify(v);
+      else return canonicalJson(record);
+      out += (out === '' ? '{' : ',') + prefix + text;
     }
-    return out + '}';
+    return out === '' ? '{}' : out + '}';
   }
 
   /** The key of a bad row, when the feed can read it (so a snapshot does not delete that record). */
