@@ -73,6 +73,11 @@ for (const target of storeTargets()) {
       assert.ok(ok.length >= 150, `most answered (${ok.length})`);
       assert.equal(new Set(ok.map((r) => JSON.stringify(r.body.data))).size, 1);
       assert.equal(sim.stats().calls.GetAccount, 1);
+      // One answer, one write back: the record stored once, one change event, not one per agent.
+      const events = await store.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM events WHERE subject = 'accounts/004471'",
+      );
+      assert.equal(events.rows[0]!.n, 1);
     });
 
     it('200 concurrent reads of different records → never more than the configured concurrency at the box', async () => {

@@ -75,6 +75,33 @@ export function storedEnvelope(h: ResourceHandle, r: StoredRecord, now: Date): R
   };
 }
 
+/**
+ * Live answers being written back, by store, record and content. Concurrent live reads of one record
+ * (coalesced into one legacy call, so they all carry the same answer) share one write instead of each
+ * taking the event log's lock for the same change: 200 agents asking at once cost one transaction.
+ */
+const writesInFlight = new WeakMap<Store, Map<string, Promise<number | null>>>();
+
+function writeBack(
+  store: Store,
+  h: ResourceHandle,
+  live: NonNullable<Awaited<ReturnType<ResourceHandle['fetchOne']>>>,
+  liveJson: string,
+): Promise<number | null> {
+  let inFlight = writesInFlight.get(store);
+  if (!inFlight) writesInFlight.set(store, (inFlight = new Map()));
+  const k = `${h.system}\u0000${h.def.name}\u0000${live.key}\u0000${liveJson}`;
+  let p = inFlight.get(k);
+  if (!p) {
+    const map = inFlight;
+    p = syncRecords(store, { system: h.system, resource: h.def.name, entity: h.def.entity }, [live])
+      .then((r) => r.records.get(live.key)?.version ?? null)
+      .finally(() => map.delete(k));
+    map.set(k, p);
+  }
+  return p;
+}
+
 export async function readOne(
   store: Store,
   h: ResourceHandle,
@@ -105,11 +132,9 @@ export async function readOne(
   if (!live) throw problems.notFound(`No ${h.def.entity} ${key} in ${h.system}.`);
   const current = live.key === key ? await storedNow : await getRecord(store, h.system, h.def.name, live.key);
   let version = current?.version ?? null;
-  if (!current || canonicalJson(current.data) !== canonicalJson(live.data)) {
-    const r = await syncRecords(store, { system: h.system, resource: h.def.name, entity: h.def.entity }, [
-      live,
-    ]);
-    version = r.records.get(live.key)?.version ?? version;
+  const liveJson = canonicalJson(live.data);
+  if (!current || canonicalJson(current.data) !== liveJson) {
+    version = (await writeBack(store, h, live, liveJson)) ?? version;
   }
   return {
     system: h.system,
