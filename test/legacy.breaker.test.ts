@@ -112,7 +112,8 @@ for (const target of storeTargets()) {
     it('the breaker opens after repeated failures (503, box left alone) and closes when the box is back', async () => {
       const svc = await facade({
         retry: { retries: 0 },
-        breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 600 },
+        // Long enough that the checks below see it open even on a loaded machine.
+        breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 4_000 },
       });
       sim.setMode('down');
       for (let i = 0; i < 5; i++) await get(svc, `/v1/accounts/00${4471 + i}?consistency=live`);
@@ -128,7 +129,7 @@ for (const target of storeTargets()) {
       const systems = await get(svc, '/v1/systems');
       assert.equal((systems.body.systems as { legacy: { breaker: string } }[])[0]!.legacy.breaker, 'open');
       sim.setMode('normal');
-      await sleep(700);
+      await sleep(4_200);
       const probe = await get(svc, '/v1/accounts/001375?consistency=live');
       assert.equal(probe.status, 200, 'half-open probe succeeds and closes the breaker');
       assert.equal((await get(svc, '/v1/accounts/001977?consistency=live')).status, 200);
