@@ -104,30 +104,39 @@ export async function applyStaged(
        revive boolean NOT NULL DEFAULT false) ON COMMIT DROP`,
   );
   const sr = [t.system, t.resource];
-  await tx.query(
-    `INSERT INTO ingest_diff (key, line, change, before, revive)
-     SELECT s.key, s.line,
-            CASE WHEN r.key IS NULL OR r.deleted_at IS NOT NULL THEN 'created' ELSE 'updated' END,
-            CASE WHEN r.deleted_at IS NULL THEN r.data END,
-            r.deleted_at IS NOT NULL
-       FROM ${table} s
-       LEFT JOIN records r ON r.system = $1 AND r.resource = $2 AND r.key = s.key
-      WHERE s.status = 'ok' AND s.op = 'U'
-        AND (r.key IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> s.hash)`,
-    sr,
-  );
   let deleteMissing = 0;
   if (t.mode === 'snapshot') {
-    if (!opts.holdDeletes) {
-      await tx.query(
-        `INSERT INTO ingest_diff (key, line, change, before)
-         SELECT r.key, NULL, 'deleted', r.data FROM records r
-          WHERE r.system = $1 AND r.resource = $2 AND r.deleted_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE s.key = r.key)`,
-        sr,
-      );
-    }
+    // One full join of the file's keys with the resource's records: rows new or changed, and live
+    // records no row of the file names (a bad row that names its key keeps its record). A full join
+    // is always hashed or merged, never a million index probes chosen on stale statistics.
+    await tx.query(
+      `INSERT INTO ingest_diff (key, line, change, before, revive)
+       SELECT COALESCE(s.key, r.key), s.line,
+              CASE WHEN s.key IS NULL THEN 'deleted'
+                   WHEN r.key IS NULL OR r.deleted_at IS NOT NULL THEN 'created' ELSE 'updated' END,
+              CASE WHEN r.deleted_at IS NULL THEN r.data END,
+              s.key IS NOT NULL AND r.deleted_at IS NOT NULL
+         FROM (SELECT key, line, hash, status = 'ok' AND op = 'U' AS upsert FROM ${table}
+                WHERE key IS NOT NULL) s
+         FULL JOIN (SELECT key, data, hash, deleted_at FROM records WHERE system = $1 AND resource = $2) r
+           ON r.key = s.key
+        WHERE (s.key IS NULL AND r.deleted_at IS NULL AND NOT $3::boolean)
+           OR (s.upsert AND (r.key IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> s.hash))`,
+      [...sr, opts.holdDeletes],
+    );
   } else {
+    await tx.query(
+      `INSERT INTO ingest_diff (key, line, change, before, revive)
+       SELECT s.key, s.line,
+              CASE WHEN r.key IS NULL OR r.deleted_at IS NOT NULL THEN 'created' ELSE 'updated' END,
+              CASE WHEN r.deleted_at IS NULL THEN r.data END,
+              r.deleted_at IS NOT NULL
+         FROM ${table} s
+         LEFT JOIN records r ON r.system = $1 AND r.resource = $2 AND r.key = s.key
+        WHERE s.status = 'ok' AND s.op = 'U'
+          AND (r.key IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> s.hash)`,
+      sr,
+    );
     await tx.query(
       `INSERT INTO ingest_diff (key, line, change, before)
        SELECT s.key, s.line, 'deleted', r.data FROM ${table} s
