@@ -175,6 +175,11 @@ const envSchema = z.object({
     .optional(),
   /** Scheduled changed-since polls of the legacy system (per resource, on the adapter's cron). */
   SEAM_LEGACY_POLL: envBool.default(true),
+  /**
+   * At start, poll at once every resource that has never completed a poll (a fresh store), instead of
+   * waiting for its first scheduled round; later starts wait for the schedule.
+   */
+  SEAM_LEGACY_POLL_AT_START: envBool.default(true),
   /** The demo simulator (used when no SEAM_LEGACY_URL is set): think time per call and worker slots. */
   SEAM_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(40),
   SEAM_SIMULATOR_WORKERS: z.coerce.number().int().min(1).max(256).default(6),
@@ -279,6 +284,8 @@ export interface Config {
       maintenanceWindows?: string[];
     };
     poll: boolean;
+    /** Poll never-polled resources at once on start (SEAM_LEGACY_POLL_AT_START). */
+    pollAtStart: boolean;
     simulator: { latencyMs: number; workers: number };
   };
   proposals: { policyFile: string; goLive?: string; writeCredentialsFile?: string; jobs: boolean };
@@ -459,6 +466,7 @@ function legacyConfig(e: Env, env: Record<string, string | undefined>): Config['
         : { maintenanceWindows: windows === 'none' ? [] : windows.split(';').map((w) => w.trim()) }),
     },
     poll: e.SEAM_LEGACY_POLL,
+    pollAtStart: e.SEAM_LEGACY_POLL_AT_START,
     simulator: { latencyMs: e.SEAM_SIMULATOR_LATENCY_MS, workers: e.SEAM_SIMULATOR_WORKERS },
   };
 }

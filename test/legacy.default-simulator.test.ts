@@ -44,6 +44,54 @@ for (const target of storeTargets()) {
   });
 }
 
+for (const target of storeTargets()) {
+  describe(`the first start on a fresh store, on ${target.kind}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await openTestStore(target, import.meta.filename);
+    });
+    after(() => disposeTestStore(store));
+    const start = () =>
+      startTestService(store, {
+        modules: [accessModule, createLegacyModule(), createRecordsModule()],
+        env: { SEAM_LEGACY_POLL_AT_START: 'true', SEAM_SIMULATOR_LATENCY_MS: '0' },
+      });
+    const count = async (resource: string) =>
+      (
+        await store.query<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE resource = $1', [
+          resource,
+        ])
+      ).rows[0]!.n;
+
+    it('polls every resource once at start, so agents find records at once; a restart waits for the schedule', async () => {
+      const first = await start();
+      try {
+        const key = await issueKey(store, ['read:accounts', 'read:items']);
+        for (let i = 0; i < 600 && ((await count('accounts')) < 50 || (await count('items')) < 50); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await count('accounts'), 50, 'every account of the simulator');
+        assert.equal(await count('items'), 50, 'every item of the simulator');
+        const page = await call(first.url, 'GET', '/v1/accounts?limit=5', { headers: bearer(key) });
+        assert.equal((page.body as { items: unknown[] }).items.length, 5);
+        await first.ctx.services.recordPoller!.firstPolls();
+        assert.match(first.logs(), /first poll of a new store/);
+      } finally {
+        await first.stop();
+      }
+      const polls = () =>
+        store
+          .query('SELECT system, resource, last_started_at FROM record_polls ORDER BY 1, 2')
+          .then((r) => r.rows);
+      const before = await polls();
+      const second = await start();
+      await second.ctx.services.recordPoller!.firstPolls();
+      await second.stop();
+      assert.deepEqual(await polls(), before, 'polled before: a restart leaves it to the schedule');
+      assert.doesNotMatch(second.logs(), /first poll of a new store/);
+    });
+  });
+}
+
 describe('seam serve with no legacy endpoint (what `npm start` does)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-sim-'));
   it('serves with the simulator, shows the legacy check on /readyz, and stops cleanly', async () => {

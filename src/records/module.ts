@@ -27,7 +27,7 @@ export function createRecordsModule(): SeamModule {
       recordRoutes(api, ctx, service(ctx, 'systems'));
     },
     start(ctx) {
-      if (ctx.config.legacy.poll) poller?.start();
+      if (ctx.config.legacy.poll) poller?.start({ catchUp: ctx.config.legacy.pollAtStart });
     },
     async stop() {
       await poller?.stop();

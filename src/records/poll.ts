@@ -35,6 +35,7 @@ export interface PollOutcome {
 
 export class RecordPoller {
   private readonly tasks: ScheduledTask[] = [];
+  private catchingUp: Promise<void> | undefined;
   private readonly owner = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   constructor(
@@ -43,8 +44,12 @@ export class RecordPoller {
     private readonly log: Logger,
   ) {}
 
-  /** Schedule every resource that declares a poll. */
-  start(): void {
+  /**
+   * Schedule every resource that declares a poll. With `catchUp`, resources that never completed a
+   * poll (a fresh store) are polled at once, in the background, rather than at their first round:
+   * agents find records right after the first start. Another process already polling one is left to it.
+   */
+  start(opts: { catchUp?: boolean } = {}): void {
     for (const s of this.systems.list()) {
       for (const h of s.resources) {
         if (!h.def.poll || !h.fetchPage) continue;
@@ -60,9 +65,38 @@ export class RecordPoller {
       }
     }
     if (this.tasks.length) this.log.info({ polls: this.tasks.length }, 'scheduled legacy polls');
+    if (opts.catchUp && this.tasks.length) this.catchingUp = this.catchUp();
+  }
+
+  /** Poll, one after another, each pollable resource that has no completed poll yet. */
+  private async catchUp(): Promise<void> {
+    try {
+      const done = await this.store.query<{ system: string; resource: string }>(
+        'SELECT system, resource FROM record_polls WHERE changed_since IS NOT NULL',
+      );
+      const polled = new Set(done.rows.map((r) => `${r.system}/${r.resource}`));
+      for (const s of this.systems.list())
+        for (const h of s.resources) {
+          if (this.stopping) return;
+          if (!h.def.poll || !h.fetchPage || polled.has(`${h.system}/${h.def.name}`)) continue;
+          const out = await this.runOnce(h.system, h.def.name);
+          this.log.info({ system: h.system, resource: h.def.name, ...out }, 'first poll of a new store');
+        }
+    } catch (err) {
+      this.log.warn({ err }, 'first polls at start failed; the schedule will retry');
+    }
+  }
+
+  private stopping = false;
+
+  /** Resolves once the first polls started by `start({ catchUp })` are done (at once if none). */
+  async firstPolls(): Promise<void> {
+    await this.catchingUp;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.catchingUp;
     for (const t of this.tasks) await t.destroy();
     this.tasks.length = 0;
   }

@@ -30,6 +30,8 @@ export async function startTestService(
     PORT: '0',
     SEAM_DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
+    // Tests drive polls themselves (or turn the first poll on to test it): no background writes.
+    SEAM_LEGACY_POLL_AT_START: 'false',
     ...opts.env,
   });
   const lines: string[] = [];
