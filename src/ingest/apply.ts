@@ -88,7 +88,12 @@ export async function applyStaged(
   tx: Queryable,
   table: string,
   t: ApplyTarget,
-  opts: { holdDeletes: boolean; timings?: Record<string, number> },
+  opts: {
+    holdDeletes: boolean;
+    timings?: Record<string, number>;
+    /** Good rows of the file with op U, when the caller has counted them (saves a scan). */
+    upserts?: number;
+  },
 ): Promise<ApplyCounts> {
   let tMark = performance.now();
   const lap = (k: string) => {
@@ -162,10 +167,15 @@ export async function applyStaged(
   const created = n('created');
   const updated = n('updated');
   const deleted = n('deleted');
-  const upserts = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ${table} WHERE status = 'ok' AND op = 'U'`,
-  );
-  const unchanged = upserts.rows[0]!.n - created - updated;
+  // Rows that say "this record should exist": the caller knows them for a snapshot (every good row).
+  const upserts =
+    opts.upserts ??
+    (
+      await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${table} WHERE status = 'ok' AND op = 'U'`,
+      )
+    ).rows[0]!.n;
+  const unchanged = upserts - created - updated;
 
   if (t.mode === 'snapshot' && t.maxDeleteShare !== undefined && deleted > 0) {
     const live = await tx.query<{ n: number }>(

@@ -277,7 +277,12 @@ export class Ingestor {
               asOf: match.businessAt,
               ...(feed.maxDeleteShare !== undefined ? { maxDeleteShare: feed.maxDeleteShare } : {}),
             },
-            { holdDeletes, timings },
+            {
+              holdDeletes,
+              timings,
+              // Every good row of a snapshot is an upsert (duplicates were made bad above).
+              ...(feed.mode.kind === 'snapshot' ? { upserts: rows.valid } : {}),
+            },
           );
           timings.applyMs = Math.round(performance.now() - ta);
           const entry: LedgerEntry = {

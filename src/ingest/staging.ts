@@ -142,7 +142,19 @@ export async function copyStager(url: string, schema: string, table: string): Pr
   };
 }
 
-/** Batched `INSERT ... SELECT FROM unnest(...)` through the store (PGlite, or PostgreSQL without a URL). */
+/** A staged row as a JSON array; `data` is canonical JSON already and goes in as it is. */
+function jsonRow(r: StageRow): string {
+  return (
+    `[${r.line},${JSON.stringify(r.key)},"${r.status}","${r.op}",${JSON.stringify(r.hash)},${r.data ?? 'null'},` +
+    `${JSON.stringify(r.field)},${JSON.stringify(r.reasonCode)},${JSON.stringify(r.reason)},${JSON.stringify(r.raw)}]`
+  );
+}
+
+/**
+ * Batched inserts through the store (PGlite, or PostgreSQL without a URL): each batch is one JSON
+ * array of rows in one parameter, unpacked by jsonb_array_elements; on PGlite that is half the cost
+ * of ten array parameters (their per-element serialising and parsing).
+ */
 export async function insertStager(store: Store, table: string): Promise<Stager> {
   await createTable(store, table);
   const BATCH = 5000;
@@ -151,24 +163,13 @@ export async function insertStager(store: Store, table: string): Promise<Stager>
     if (rows.length === 0) return;
     const b = rows;
     rows = [];
+    let text = '[';
+    for (let i = 0; i < b.length; i++) text += (i === 0 ? '' : ',') + jsonRow(b[i]!);
     await store.query(
       `INSERT INTO ${table} (${COLUMNS})
-       SELECT line, key, status, op, hash, data::jsonb, field, reason_code, reason, raw
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::text[])
-         AS t(line, key, status, op, hash, data, field, reason_code, reason, raw)`,
-      [
-        b.map((r) => r.line),
-        b.map((r) => r.key),
-        b.map((r) => r.status),
-        b.map((r) => r.op),
-        b.map((r) => r.hash),
-        b.map((r) => r.data),
-        b.map((r) => r.field),
-        b.map((r) => r.reasonCode),
-        b.map((r) => r.reason),
-        b.map((r) => r.raw),
-      ],
+       SELECT (e->>0)::int, e->>1, e->>2, e->>3, e->>4, NULLIF(e->5, 'null'::jsonb), e->>6, e->>7, e->>8, e->>9
+         FROM jsonb_array_elements($1::jsonb) AS e`,
+      [text + ']'],
     );
   };
   return {
