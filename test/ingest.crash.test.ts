@@ -82,10 +82,18 @@ for (const target of storeTargets()) {
       { timeout: 600_000 },
       async () => {
         fs.copyFileSync(path.join(work, A), path.join(dropDir, A));
-        const first = await runSeam(['ingest', path.join(dropDir, A), '--json'], env);
+        // With a progress bar (forced: stderr is a pipe here), which stays off stdout's JSON.
+        const first = await runSeam(['ingest', path.join(dropDir, A), '--json', '--progress'], env);
         assert.equal(first.code, 0, first.stderr);
         const a = JSON.parse(first.stdout) as { status: string; changes: { created: number } };
         assert.equal(a.changes.created, n);
+        const bar = first.stderr.split('\n').filter((l) => l.startsWith(`${A} `));
+        assert.ok(bar.length >= 1, `a progress bar on stderr:\n${first.stderr.slice(-2000)}`);
+        // Every record of the file counted, header and trailer included, then the apply.
+        assert.match(
+          bar.at(-1)!,
+          new RegExp(`100% \\| ${(n + 2).toLocaleString('en-US')} records \\| applying`),
+        );
 
         fs.copyFileSync(path.join(work, B), path.join(dropDir, B));
         // Killed with its apply transaction open (records and events half written).

@@ -67,6 +67,15 @@ export interface IngestOutcome {
 /** Bad rows kept for a rejected file (its counts stay exact; the sample shows what went wrong). */
 const REJECTED_QUARANTINE_SAMPLE = 1000;
 
+/** How far a file has got, for a progress bar: bytes of the file as stored (gzip: compressed). */
+export interface IngestProgress {
+  phase: 'reading' | 'applying';
+  bytes: number;
+  totalBytes: number;
+  /** Records read so far. */
+  rows: number;
+}
+
 export class Ingestor {
   private readonly handledBy = `${os.hostname()}:${process.pid}`;
   constructor(readonly opts: IngestorOptions) {}
@@ -80,7 +89,10 @@ export class Ingestor {
     return matchName(this.opts.feeds, name) as (NameMatch & { feed: SystemFeed }) | undefined;
   }
 
-  async ingest(file: string, opt: { feed?: string } = {}): Promise<IngestOutcome> {
+  async ingest(
+    file: string,
+    opt: { feed?: string; onProgress?: (p: IngestProgress) => void } = {},
+  ): Promise<IngestOutcome> {
     const startedAt = new Date();
     const t0 = performance.now();
     const { store } = this.opts;
@@ -117,7 +129,7 @@ export class Ingestor {
     const feed = match.feed;
     const m = match;
     const claimed = await withClaim(store, `${feed.system}:${feed.name}`, () =>
-      this.ingestClaimed(full, name, m, startedAt, t0),
+      this.ingestClaimed(full, name, m, startedAt, t0, opt.onProgress),
     );
     if (claimed === BUSY) return { status: 'busy', fileName: name, feed: feed.name };
     return claimed;
@@ -129,6 +141,7 @@ export class Ingestor {
     match: NameMatch & { feed: SystemFeed },
     startedAt: Date,
     t0: number,
+    onProgress?: (p: IngestProgress) => void,
   ): Promise<IngestOutcome> {
     const { store, log } = this.opts;
     const feed = match.feed;
@@ -218,8 +231,13 @@ export class Ingestor {
       const proc = (processor = new RowProcessor(feed, match.businessDate, stager));
       const stats: ReadStats = { bytes: 0, sha256: '' };
       try {
-        for await (const batch of readRecords(full, feed, { maxLineChars: this.opts.maxLineChars }, stats))
+        let rows = 0;
+        for await (const batch of readRecords(full, feed, { maxLineChars: this.opts.maxLineChars }, stats)) {
           await proc.consume(batch);
+          rows += batch.length;
+          onProgress?.({ phase: 'reading', bytes: stats.bytes, totalBytes: size, rows });
+        }
+        onProgress?.({ phase: 'applying', bytes: size, totalBytes: size, rows });
       } catch (err) {
         await stager.abort();
         throw err;

@@ -6,11 +6,13 @@
  * `seam ingest quarantine [--file ID|NAME] [--feed NAME] [--reason CODE] [--json]`: the bad rows.
  * `seam ingest files [--feed NAME] [--status S] [--json]`: the ledger.
  */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { defaultAdapters } from '../../../adapters/defaults.ts';
 import { loadAdapters } from '../../adapter/registry.ts';
 import { loadConfig } from '../../config.ts';
+import type { IngestProgress } from '../../ingest/ingest.ts';
 import { createIngestor, systemFeeds } from '../../ingest/module.ts';
 import { listFiles, listQuarantine, type FileQuery, type QuarantineQuery } from '../../ingest/ledger.ts';
 import { ensureDropDirs } from '../../ingest/files.ts';
@@ -21,6 +23,7 @@ import { CliError, EXIT } from '../index.ts';
 interface Opts {
   feed?: string;
   json?: boolean;
+  progress?: boolean;
   file?: string;
   reason?: string;
   status?: FileQuery['status'];
@@ -40,6 +43,8 @@ export function registerIngest(program: Command): void {
     .option('--status <status>', 'files: only this status (applied, duplicate, rejected, flagged)')
     .option('--limit <n>', 'files/quarantine: how many rows', '100')
     .option('--json', 'print the result as JSON')
+    .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and not --json)')
+    .option('--no-progress', 'no progress bar')
     .action(async (file: string, opts: Opts) => {
       const config = loadConfig();
       // Logs go to stderr so --json output on stdout stays parseable.
@@ -91,7 +96,16 @@ export function registerIngest(program: Command): void {
             EXIT.usage,
           );
         const ingestor = createIngestor(config, store, areaLogger(log, 'ingest'), feeds, dropDir);
-        const outcome = await ingestor.ingest(file, opts.feed ? { feed: opts.feed } : {});
+        const bar = (opts.progress ?? (process.stderr.isTTY && !opts.json)) ? progressBar(file) : undefined;
+        let outcome;
+        try {
+          outcome = await ingestor.ingest(file, {
+            ...(opts.feed ? { feed: opts.feed } : {}),
+            ...(bar ? { onProgress: bar.update } : {}),
+          });
+        } finally {
+          bar?.stop();
+        }
         if (opts.json) console.log(JSON.stringify(outcome));
         else {
           const what =
@@ -113,4 +127,36 @@ export function registerIngest(program: Command): void {
         await store.close();
       }
     });
+}
+
+/**
+ * A bar over the file's bytes while it is read and validated, then a note while the diff is applied.
+ * On stderr, so `--json` on stdout stays parseable; without a terminal it prints a line now and then.
+ */
+function progressBar(file: string) {
+  const name = file.split(/[\\/]/).pop() ?? file;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${name} {bar} {percentage}% | {rows} records | {phase}`,
+      hideCursor: true,
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 1000,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(p: IngestProgress): void {
+      const payload = { rows: p.rows.toLocaleString('en-US'), phase: p.phase };
+      if (!started) {
+        bar.start(Math.max(p.totalBytes, 1), p.bytes, payload);
+        started = true;
+      } else bar.update(p.bytes, payload);
+    },
+    stop(): void {
+      if (started) bar.stop();
+    },
+  };
 }
