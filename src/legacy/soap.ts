@@ -115,6 +115,24 @@ export function classifySoapError(
   });
 }
 
+/**
+ * Values node-soap would turn into lossy JavaScript types, kept as the legacy system's text: a float
+ * cannot hold every xs:decimal (amounts), integers past 2^53 lose digits, and `new Date()` rejects
+ * dates with a zone offset (`2024-03-01+01:00`). Adapters normalise the text (docs/adapters.md).
+ */
+const keepText = (text: string): string => text;
+const integerText = (text: string): number | string => {
+  const n = Number(text);
+  return Number.isSafeInteger(n) && /^[+-]?\d+$/.test(text) ? n : text;
+};
+const EXACT_TEXT: Record<string, (text: string) => unknown> = {
+  decimal: keepText,
+  date: keepText,
+  dateTime: keepText,
+  integer: integerText,
+  long: integerText,
+};
+
 type AsyncMethod = (args: unknown, options?: Record<string, unknown>) => Promise<[unknown, ...unknown[]]>;
 
 export function createSoapTransport(o: SoapTransportOptions): Transport & { close(): void } {
@@ -124,7 +142,11 @@ export function createSoapTransport(o: SoapTransportOptions): Transport & { clos
   let client: Promise<soap.Client> | undefined;
   const getClient = () =>
     (client ??= soap
-      .createClientAsync(o.settings.wsdl, { endpoint: o.endpoint, disableCache: false })
+      .createClientAsync(o.settings.wsdl, {
+        endpoint: o.endpoint,
+        disableCache: false,
+        customDeserializer: EXACT_TEXT,
+      })
       .then((c) => {
         const auth = o.settings.auth.kind;
         if (auth !== 'none' && o.credentials) {

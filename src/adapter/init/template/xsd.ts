@@ -8,8 +8,9 @@
  * `IsoDateTime` are the plain record types those produce.
  *
  * node-soap turns xs:decimal into a JavaScript number and dates into Date objects unless told
- * otherwise; both are accepted here, but pass `customDeserializer` for decimal, date and dateTime
- * to keep the legacy text exactly (a float cannot hold every decimal).
+ * otherwise. seam's SOAP transport tells it (`customDeserializer` in src/legacy/soap.ts), so the
+ * legacy text arrives exactly (a float cannot hold every decimal); numbers and Dates from other
+ * callers are accepted here too.
  */
 import { z } from 'zod';
 
