@@ -69,4 +69,58 @@ describe('SOAP types seam keeps exact', () => {
       transport.close();
     }
   });
+
+  it('speaks SOAP 1.2 to a SOAP 1.2 binding when the settings say so', async () => {
+    const wsdl = path.resolve(import.meta.dirname, 'wsdl-corpus/soap12/orders.wsdl');
+    const seen: string[] = [];
+    const box = await startSoapServer(wsdl, {
+      OrderService: {
+        OrderServiceSoap12: {
+          GetOrder: (
+            a: { OrderNumber: string },
+            _cb: unknown,
+            _headers: unknown,
+            req: { headers: Record<string, string> },
+          ) => {
+            seen.push(req.headers['content-type'] ?? '');
+            return {
+              Order: {
+                OrderNumber: a.OrderNumber,
+                CustomerId: 'C1',
+                State: 'Shipped',
+                OrderedAt: '2024-02-01T10:00:00Z',
+                Total: '30.00',
+                Line: [{ LineNo: 1, Sku: 'A', Quantity: '2', UnitPrice: '15.00' }],
+              },
+            };
+          },
+        },
+      },
+    });
+    const transport = createSoapTransport({
+      system: 'orders',
+      settings: {
+        wsdl,
+        auth: { kind: 'none' },
+        soapVersion: '1.2',
+        operations: { GetOrder: 'read' },
+        faults: { legacyCode: () => undefined, codes: {} },
+        limits: TEST_LIMITS,
+      },
+      endpoint: box.url,
+      timeoutMs: 5_000,
+      maxResponseBytes: 1 << 20,
+      maxSockets: 2,
+    });
+    try {
+      const r = (await transport('GetOrder', { OrderNumber: 'O-9' })) as { Order: Record<string, unknown> };
+      assert.equal(r.Order.OrderNumber, 'O-9');
+      assert.equal(r.Order.Total, '30.00');
+      assert.equal(seen.length, 1);
+      assert.match(seen[0]!, /^application\/soap\+xml/, 'a SOAP 1.2 envelope');
+    } finally {
+      transport.close();
+      await box.close();
+    }
+  });
 });

@@ -103,6 +103,11 @@ export interface SoapSettings {
   /** Default endpoint; SEAM_LEGACY_URL overrides it, and with neither the simulator is used. */
   endpoint?: string;
   auth: SoapAuth;
+  /**
+   * The SOAP version the binding speaks: '1.2' sends SOAP 1.2 envelopes (application/soap+xml);
+   * node-soap does not take it from the WSDL. Default '1.1'.
+   */
+  soapVersion?: '1.1' | '1.2';
   /** Every operation of the WSDL seam knows about, and whether it reads or writes. */
   operations: Record<string, OperationKind>;
   faults: FaultRules;

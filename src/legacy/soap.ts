@@ -146,6 +146,7 @@ export function createSoapTransport(o: SoapTransportOptions): Transport & { clos
         endpoint: o.endpoint,
         disableCache: false,
         customDeserializer: EXACT_TEXT,
+        ...(o.settings.soapVersion === '1.2' ? { forceSoap12Headers: true } : {}),
       })
       .then((c) => {
         const auth = o.settings.auth.kind;

@@ -53,7 +53,7 @@ export function soapFile(
 import { fileURLToPath } from 'node:url';
 import type { SoapSettings } from '${contractImport}/resource.ts';
 
-/** What the WSDL says about the protocol, for reference (node-soap reads the same from the WSDL). */
+/** What the WSDL says about the protocol, for reference (seam speaks soapSettings.soapVersion). */
 export const protocol = {
   service: ${JSON.stringify(service.service)},
   port: ${JSON.stringify(service.port)},
@@ -67,6 +67,7 @@ export const soapSettings: SoapSettings = {
   ${service.endpoint ? `// From the WSDL; SEAM_LEGACY_URL overrides it.\n  endpoint: ${JSON.stringify(service.endpoint)},` : '// TODO: the WSDL names no endpoint; set it here or with SEAM_LEGACY_URL.'}
   // TODO: 'basic' or 'wsse' if the system wants credentials (they come from configuration, never from here).
   auth: { kind: 'none' },
+  soapVersion: '${service.soapVersion}',
   // Read operations seam may call; it never calls the others. TODO: check each one.
   operations: {
 ${ops}
