@@ -262,26 +262,38 @@ export async function applyStaged(
     lastPosition = head.rows[0]!.last_position;
     firstPosition = lastPosition - total + 1;
     await tx.query(
+      // Positions are numbered over the narrow diff rows (an in-memory sort), and the record data
+      // joined afterwards; each event's data is built by one jsonb_build_object (only a snapshot's
+      // deletion has no line, so only its provenance needs its nulls stripped).
       `INSERT INTO events (position, id, source, type, subject, time, data, aggregate_type, aggregate_id)
-       SELECT $1::bigint - 1 + row_number() OVER w,
-              ($9::text || lpad(to_hex($1::bigint - 1 + row_number() OVER w), 12, '0'))::uuid,
+       SELECT $1::bigint - 1 + d.rn,
+              ($9::text || lpad(to_hex($1::bigint - 1 + d.rn), 12, '0'))::uuid,
               $2::text, $3::text || '.' || d.change, $4::text || '/' || d.key, now(),
-              jsonb_build_object('system', $5::text, 'resource', $4::text, 'key', d.key,
-                'provenance', jsonb_strip_nulls(jsonb_build_object('via', 'feed', 'file', $6::text, 'line', d.line,
-                                'feed', $7::text, 'businessDate', $8::text)))
-              || CASE d.change
-                   WHEN 'created' THEN jsonb_build_object('record', s.data)
-                   WHEN 'updated' THEN jsonb_build_object('record', s.data, 'changes',
-                     (SELECT jsonb_object_agg(k.name, jsonb_build_object(
-                                'before', COALESCE(d.before -> k.name, 'null'::jsonb),
-                                'after', COALESCE(s.data -> k.name, 'null'::jsonb)))
-                        FROM (SELECT jsonb_object_keys(d.before) UNION SELECT jsonb_object_keys(s.data)) AS k(name)
-                       WHERE (d.before -> k.name) IS DISTINCT FROM (s.data -> k.name)))
-                   ELSE jsonb_build_object('before', d.before)
-                 END,
+              CASE d.change
+                WHEN 'created' THEN jsonb_build_object('system', $5::text, 'resource', $4::text, 'key', d.key,
+                  'provenance', jsonb_build_object('via', 'feed', 'file', $6::text, 'line', d.line,
+                                  'feed', $7::text, 'businessDate', $8::text),
+                  'record', s.data)
+                WHEN 'updated' THEN jsonb_build_object('system', $5::text, 'resource', $4::text, 'key', d.key,
+                  'provenance', jsonb_build_object('via', 'feed', 'file', $6::text, 'line', d.line,
+                                  'feed', $7::text, 'businessDate', $8::text),
+                  'record', s.data,
+                  'changes',
+                    (SELECT jsonb_object_agg(k.name, jsonb_build_object(
+                               'before', COALESCE(d.before -> k.name, 'null'::jsonb),
+                               'after', COALESCE(s.data -> k.name, 'null'::jsonb)))
+                       FROM (SELECT jsonb_object_keys(d.before) UNION SELECT jsonb_object_keys(s.data)) AS k(name)
+                      WHERE (d.before -> k.name) IS DISTINCT FROM (s.data -> k.name)))
+                ELSE jsonb_build_object('system', $5::text, 'resource', $4::text, 'key', d.key,
+                  'provenance', jsonb_strip_nulls(jsonb_build_object('via', 'feed', 'file', $6::text, 'line', d.line,
+                                  'feed', $7::text, 'businessDate', $8::text)),
+                  'before', d.before)
+              END,
               $4::text, d.key
-         FROM ingest_diff d LEFT JOIN ${table} s ON s.line = d.line
-       WINDOW w AS (ORDER BY (d.change = 'deleted'), d.line, d.key)`,
+         FROM (SELECT key, line, change, before,
+                      row_number() OVER (ORDER BY (change = 'deleted'), line, key) AS rn
+                 FROM ingest_diff) d
+         LEFT JOIN ${table} s ON s.line = d.line`,
       [
         firstPosition,
         `${t.system}/feeds/${t.feed}`,
