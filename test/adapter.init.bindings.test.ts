@@ -15,11 +15,13 @@ import {
   lintFindings,
   live,
   scratch,
+  soap12Orders,
+  soapCaller,
+  startSoapServer,
   typecheck,
   unformatted,
   type Generated,
 } from './helpers/adapter-init.ts';
-import { soapCaller, startSoapServer } from './helpers/adapter-init.ts';
 
 const STYLES = {
   crm: 'doc-literal/customers.wsdl',
@@ -390,33 +392,23 @@ describe('adapter init: SOAP 1.2 binding', () => {
   it('round-trips through a live SOAP 1.2 server', async () => {
     const g = get('orders');
     let contentType = '';
-    const { legacy, server } = await live(g, {
-      OrderService: {
-        OrderServiceSoap12: {
-          GetOrder: (
-            a: { OrderNumber: string },
-            _cb: unknown,
-            _headers: unknown,
-            req: { headers: Record<string, string> },
-          ) => {
-            contentType = req.headers['content-type'] ?? '';
-            return {
-              Order: {
-                OrderNumber: a.OrderNumber,
-                CustomerId: 'C1',
-                State: 'Shipped',
-                OrderedAt: '2024-02-01T10:00:00Z',
-                Total: '30.00',
-                Line: [
-                  { LineNo: 1, Sku: 'A', Quantity: '2', UnitPrice: '10.00' },
-                  { LineNo: 2, Sku: 'B', Quantity: '1.5', UnitPrice: '6.66' },
-                ],
-              },
-            };
-          },
-        },
-      },
-    });
+    const { legacy, server } = await live(
+      g,
+      soap12Orders(
+        (OrderNumber) => ({
+          OrderNumber,
+          CustomerId: 'C1',
+          State: 'Shipped',
+          OrderedAt: '2024-02-01T10:00:00Z',
+          Total: '30.00',
+          Line: [
+            { LineNo: 1, Sku: 'A', Quantity: '2', UnitPrice: '10.00' },
+            { LineNo: 2, Sku: 'B', Quantity: '1.5', UnitPrice: '6.66' },
+          ],
+        }),
+        (ct) => (contentType = ct),
+      ),
+    );
     try {
       const r = g.resource('orders');
       const order = r.schema.parse(await r.fetchOne(legacy, 'O-77')) as {

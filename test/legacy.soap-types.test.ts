@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSoapTransport } from '../src/legacy/soap.ts';
-import { startSoapServer, type SoapServer } from './helpers/adapter-init.ts';
+import { soap12Orders, startSoapServer, type SoapServer } from './helpers/adapter-init.ts';
 import { TEST_LIMITS } from './helpers/erp.ts';
 
 const WSDL = path.resolve(import.meta.dirname, 'wsdl-corpus/doc-literal/customers.wsdl');
@@ -73,30 +73,20 @@ describe('SOAP types seam keeps exact', () => {
   it('speaks SOAP 1.2 to a SOAP 1.2 binding when the settings say so', async () => {
     const wsdl = path.resolve(import.meta.dirname, 'wsdl-corpus/soap12/orders.wsdl');
     const seen: string[] = [];
-    const box = await startSoapServer(wsdl, {
-      OrderService: {
-        OrderServiceSoap12: {
-          GetOrder: (
-            a: { OrderNumber: string },
-            _cb: unknown,
-            _headers: unknown,
-            req: { headers: Record<string, string> },
-          ) => {
-            seen.push(req.headers['content-type'] ?? '');
-            return {
-              Order: {
-                OrderNumber: a.OrderNumber,
-                CustomerId: 'C1',
-                State: 'Shipped',
-                OrderedAt: '2024-02-01T10:00:00Z',
-                Total: '30.00',
-                Line: [{ LineNo: 1, Sku: 'A', Quantity: '2', UnitPrice: '15.00' }],
-              },
-            };
-          },
-        },
-      },
-    });
+    const box = await startSoapServer(
+      wsdl,
+      soap12Orders(
+        (OrderNumber) => ({
+          OrderNumber,
+          CustomerId: 'C1',
+          State: 'Shipped',
+          OrderedAt: '2024-02-01T10:00:00Z',
+          Total: '30.00',
+          Line: [{ LineNo: 1, Sku: 'A', Quantity: '2', UnitPrice: '15.00' }],
+        }),
+        (ct) => seen.push(ct),
+      ),
+    );
     const transport = createSoapTransport({
       system: 'orders',
       settings: {

@@ -7,19 +7,13 @@ import type { Feed } from '../adapter/feed.ts';
 import { canonicalJson } from '../records/repo.ts';
 import type { Queryable, Store } from '../store/types.ts';
 import { readAll, type OkRow } from './check-read.ts';
+import type { ApplyCounts } from './apply.ts';
 import type { SystemFeed } from './ingest.ts';
 import type { StageSink } from './rows.ts';
 
-export interface RecordDiff {
+/** What applying would count (the same counts as ingest's apply), with the keys behind them. */
+export interface RecordDiff extends Omit<ApplyCounts, 'firstPosition' | 'lastPosition'> {
   live: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  /** Delta deletes of records that are not there (nothing to do). */
-  deleteMissing: number;
-  /** Snapshot deletions held back because a bad row's key could not be read. */
-  deletesHeldBack: boolean;
   createdKeys: string[];
   updates: { key: string; line: number; changes: Record<string, { before: unknown; after: unknown }> }[];
   deletedKeys: string[];

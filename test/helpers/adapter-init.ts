@@ -77,6 +77,28 @@ export async function startSoapServer(wsdlPath: string, services: object): Promi
   };
 }
 
+/**
+ * Services for the corpus SOAP 1.2 WSDL (soap12/orders.wsdl): GetOrder answers `order(number)` and
+ * reports the content type each request came with (SOAP 1.2 sends application/soap+xml).
+ */
+export function soap12Orders(order: (orderNumber: string) => object, onContentType: (ct: string) => void) {
+  return {
+    OrderService: {
+      OrderServiceSoap12: {
+        GetOrder: (
+          a: { OrderNumber: string },
+          _cb: unknown,
+          _headers: unknown,
+          req: { headers: Record<string, string> },
+        ) => {
+          onContentType(req.headers['content-type'] ?? '');
+          return { Order: order(a.OrderNumber) };
+        },
+      },
+    },
+  };
+}
+
 /** Keep decimals and dates as the legacy text instead of node-soap's floats and Date objects. */
 export const exactText = {
   customDeserializer: { decimal: (t: string) => t, date: (t: string) => t, dateTime: (t: string) => t },
