@@ -113,9 +113,15 @@ if (pg)
         items.map((x) => x.reference),
         [p.reference],
       );
-      const table = await seam(['proposals', 'list', '--target', 'accounts/004471']);
+      // As people type it: the account without its leading zeros.
+      const table = await seam(['proposals', 'list', '--target', 'accounts/4471']);
       assert.match(table.stdout, new RegExp(`^${p.reference}\\s+pending_approval\\s+set-credit-limit`));
       assert.equal((await seam(['proposals', 'list', '--state', 'verified'])).stdout, 'no proposals\n');
+      assert.equal(
+        (await seam(['proposals', 'list', '--target', 'accounts/44710'])).stdout,
+        'no proposals\n',
+      );
+      assert.equal((await seam(['proposals', 'list', '--target', 'items/4471'])).stdout, 'no proposals\n');
 
       const shown = await seam(['proposals', 'show', p.reference]);
       assert.equal(shown.code, 0, shown.stderr);

@@ -217,12 +217,13 @@ export async function listProposals(db: Queryable, f: ListFilter): Promise<DbPro
   if (f.state?.length) add('state = ANY(?::text[])', f.state);
   if (f.type) add('type = ?', f.type);
   if (f.target) {
-    // `accounts/004471` or just the key.
+    // `accounts/004471`, `accounts/4471` or just the key: leading zeros of a numeric key are
+    // optional, as people type them (the audit search matches the same way).
     const slash = f.target.indexOf('/');
-    if (slash > 0) {
-      add('resource = ?', f.target.slice(0, slash));
-      add('target_key = ?', f.target.slice(slash + 1));
-    } else add('target_key = ?', f.target);
+    if (slash > 0) add('resource = ?', f.target.slice(0, slash));
+    const key = slash > 0 ? f.target.slice(slash + 1) : f.target;
+    if (/^\d+$/.test(key)) add("ltrim(target_key, '0') = ltrim(?, '0')", key);
+    else add('target_key = ?', key);
   }
   if (f.proposerId) add('proposer_id = ?', f.proposerId);
   if (f.stale !== undefined) add('stale = ?', f.stale);
