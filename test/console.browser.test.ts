@@ -518,6 +518,18 @@ for (const target of browserTargets) {
       await d.page.goto('/console/queue?state=pending_approval');
       await d.page.getByRole('row', { name: /P-110000/ }).waitFor();
       assert.equal(await d.page.locator('table.queue tbody tr').count(), 50);
+      // Each state's tab says how many it holds (counted on the server, under the same filter).
+      const counts = (
+        await store.query<{ state: string; n: number }>(
+          'SELECT state, count(*)::int AS n FROM proposals GROUP BY state',
+        )
+      ).rows;
+      const waiting = counts.find((c) => c.state === 'pending_approval')!.n;
+      assert.ok(waiting >= 10_000);
+      const tab = d.page.getByRole('link', { name: /^Needs approval/ });
+      assert.equal((await tab.textContent())?.trim(), `Needs approval (${waiting})`);
+      const all = await d.page.getByRole('link', { name: /^All/ }).textContent();
+      assert.equal(all?.trim(), `All (${counts.reduce((n, c) => n + c.n, 0)})`);
       await d.page.getByRole('link', { name: 'Older →' }).click();
       await d.page.getByRole('row', { name: /P-109950/ }).waitFor();
       const refs = await d.page.locator('table.queue tbody th').allTextContents();

@@ -200,6 +200,46 @@ for (const target of storeTargets()) {
         assert.ok(doc.paths[p], `${p} is documented`);
     });
 
+    it('counts proposals per state, under the list filters; agents count only their own', async () => {
+      const made = await proposeOver(w, {
+        type: 'set-credit-limit',
+        input: { accountNumber: '1375', creditLimit: '4100.00' },
+        reason: 'counted',
+      });
+      assert.equal(made.status, 201, made.text);
+      const counts = async (headers: Record<string, string>, q = '') => {
+        const r = await call(w.seam.url, 'GET', `/v1/proposals/counts${q}`, { headers });
+        assert.equal(r.status, 200, r.text);
+        return r.body as { counts: Record<string, number>; total: number };
+      };
+      const db = async (where = 'true', params: unknown[] = []) =>
+        Object.fromEntries(
+          (
+            await store.query<{ state: string; n: number }>(
+              `SELECT state, count(*)::int AS n FROM proposals WHERE ${where} GROUP BY state`,
+              params,
+            )
+          ).rows.map((r) => [r.state, r.n]),
+        );
+      const everyone = await counts(w.people.operator.headers);
+      const want = await db();
+      for (const [state, n] of Object.entries(everyone.counts)) assert.equal(n, want[state] ?? 0, state);
+      assert.equal(
+        everyone.total,
+        Object.values(want).reduce((a, b) => a + b, 0),
+      );
+      // One account, typed without its leading zeros.
+      const one = await counts(w.people.operator.headers, '?target=accounts/1375');
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(one.counts).filter(([, n]) => n > 0)),
+        await db("resource = 'accounts' AND target_key = $1", ['001375']),
+      );
+      // Another agent with the same scopes has proposed nothing: it sees no one else's.
+      const other = bearer(await issueKey(store, ['propose:set-credit-limit'], 'other-agent'));
+      assert.equal((await counts(other)).total, 0);
+      assert.ok((await counts(w.agent.headers)).total >= 1);
+    });
+
     it('read-only mode refuses new proposals', async () => {
       await w.proposals.setMode({ kind: 'human', id: w.people.admin.id, name: 'adam.admin' }, 'read-only');
       try {

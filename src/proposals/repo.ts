@@ -206,8 +206,8 @@ export interface ListFilter {
   limit: number;
 }
 
-/** Newest first, paged by number (`before` = the last number of the previous page). */
-export async function listProposals(db: Queryable, f: ListFilter): Promise<DbProposal[]> {
+/** The WHERE clause (and its parameters) of a list filter. */
+function conditions(f: Omit<ListFilter, 'limit'>): { where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -228,11 +228,29 @@ export async function listProposals(db: Queryable, f: ListFilter): Promise<DbPro
   if (f.proposerId) add('proposer_id = ?', f.proposerId);
   if (f.stale !== undefined) add('stale = ?', f.stale);
   if (f.before !== undefined) add('number < ?', f.before);
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Newest first, paged by number (`before` = the last number of the previous page). */
+export async function listProposals(db: Queryable, f: ListFilter): Promise<DbProposal[]> {
+  const { where, params } = conditions(f);
   params.push(f.limit);
   const r = await db.query<DbProposal>(
-    `SELECT * FROM proposals ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY number DESC LIMIT $${params.length}`,
+    `SELECT * FROM proposals ${where} ORDER BY number DESC LIMIT $${params.length}`,
     params,
   );
   return r.rows;
+}
+
+/** How many proposals each state holds, under the same filter as a list (states with none left out). */
+export async function countProposals(
+  db: Queryable,
+  f: Omit<ListFilter, 'limit' | 'state' | 'before'>,
+): Promise<Record<string, number>> {
+  const { where, params } = conditions(f);
+  const r = await db.query<{ state: string; n: number }>(
+    `SELECT state, count(*)::int AS n FROM proposals ${where} GROUP BY state`,
+    params,
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }

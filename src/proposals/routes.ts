@@ -207,6 +207,39 @@ export function proposalRoutes(api: Api, ctx: AppContext, svc: ProposalService, 
 
   api.add({
     method: 'get',
+    path: '/v1/proposals/counts',
+    summary: 'How many proposals each state holds',
+    description:
+      'Per state, under the same `type` and `target` filters as the list (agents: their own proposals). ' +
+      'States with none are 0.',
+    tags: ['proposals'],
+    access: canRead,
+    query: z.object({
+      type: z.string().max(64).optional(),
+      target: z.string().max(200).optional().describe('`accounts/004471`, or just the key'),
+    }),
+    responses: {
+      200: {
+        description: 'Counts by state',
+        schema: z
+          .object({ counts: z.record(z.enum(PROPOSAL_STATES), z.number().int()), total: z.number().int() })
+          .meta({ id: 'ProposalCounts' }),
+      },
+      400: errors[400],
+      401: errors[401],
+    },
+    async handler({ query, principal }) {
+      const found = await svc.counts(
+        { ...(query.type ? { type: query.type } : {}), ...(query.target ? { target: query.target } : {}) },
+        principal,
+      );
+      const counts = Object.fromEntries(PROPOSAL_STATES.map((st) => [st, found[st] ?? 0]));
+      return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+    },
+  });
+
+  api.add({
+    method: 'get',
     path: '/v1/proposals/report',
     summary: 'Outcomes per proposal type (evidence for day 91)',
     description:

@@ -12,7 +12,7 @@ import { proposalProblems as P } from './errors.ts';
 import type { AuditSink } from './journal.ts';
 import { MODES, readMode, writeGatedType, writeMode, type Mode, type ModeState } from './mode.ts';
 import { claim, execute, fail, release, type ExecuteInput } from './operate.ts';
-import { approvalsOf, findProposal, listProposals, type ListFilter } from './repo.ts';
+import { approvalsOf, countProposals, findProposal, listProposals, type ListFilter } from './repo.ts';
 import { proposalReport, type ProposalReport } from './report.ts';
 import { approve, reject } from './review.ts';
 import { planRollback, type RollbackPlan } from './rollback.ts';
@@ -31,6 +31,8 @@ export interface ProposalService {
   ): Promise<{ created: boolean; proposal: Proposal }>;
   get(idOrRef: string, viewer?: Viewer): Promise<Proposal>;
   list(filter: Omit<ListFilter, 'proposerId'>, viewer?: Viewer): Promise<Proposal[]>;
+  /** Proposals per state under the same filter as `list` (agents: their own). */
+  counts(filter: { type?: string; target?: string }, viewer?: Viewer): Promise<Record<string, number>>;
   approve(principal: Principal, idOrRef: string, note?: string): Promise<Proposal>;
   reject(principal: Principal, idOrRef: string, reason: string): Promise<Proposal>;
   recheck(principal: Principal, idOrRef: string): Promise<{ outcome: RecheckOutcome; proposal: Proposal }>;
@@ -112,6 +114,11 @@ export function createProposalService(deps: ProposalDeps, audit: AuditSink): Pro
       });
       return shape(rows);
     },
+    counts: (filter, viewer) =>
+      countProposals(deps.store, {
+        ...filter,
+        ...(viewer?.kind === 'agent' ? { proposerId: viewer.id } : {}),
+      }),
     approve: async (pr, id, note) => after(await approve(deps, pr, id, note)),
     reject: async (pr, id, reason) => one(await reject(deps, pr, id, reason)),
     async recheck(pr, id) {

@@ -40,8 +40,13 @@ export async function render(main, view) {
   const tab = TABS.find((t) => t.state === state);
   const url = (o) => `/console/queue${qs({ state, target, ...o })}`;
 
-  const list = await get(`/v1/proposals${qs({ state, target, before, limit: PAGE_SIZE })}`);
+  const [list, { counts, total }] = await Promise.all([
+    get(`/v1/proposals${qs({ state, target, before, limit: PAGE_SIZE })}`),
+    get(`/v1/proposals/counts${qs({ target })}`),
+  ]);
   if (!view.isCurrent()) return;
+  /** How many a tab holds: its states summed, or everything for "All". */
+  const countOf = (t) => (t.state ? t.state.split(',').reduce((n, st) => n + (counts[st] ?? 0), 0) : total);
 
   const tabs = h(
     'nav',
@@ -61,6 +66,8 @@ export async function render(main, view) {
               class: t.state === 'mismatch' ? 'tab-alert' : false,
             },
             t.label,
+            ' ',
+            h('span', { class: 'tab-count' }, `(${countOf(t)})`),
           ),
         ),
       ),
