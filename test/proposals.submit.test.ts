@@ -140,10 +140,15 @@ for (const target of storeTargets()) {
       const key = `race-${Date.now()}`;
       const before = await traces(store);
       const all = await Promise.all(
-        Array.from({ length: 5 }, () => proposeOver(w, limit('18000.00', '003640'), { key })),
+        Array.from({ length: 12 }, () => proposeOver(w, limit('18000.00', '003640'), { key })),
       );
       const ids = new Set(all.map((r) => (r.body as Proposal).id));
-      assert.deepEqual(all.map((r) => r.status).sort(), [200, 200, 200, 200, 201]);
+      // One made it; every other retry, however it interleaved with that one's commit, gets it back.
+      assert.deepEqual(
+        all.map((r) => r.status).sort(),
+        [...Array.from({ length: 11 }, () => 200), 201],
+        all.map((r) => r.text).join('\n'),
+      );
       assert.equal(ids.size, 1);
       assert.equal((await traces(store)).proposals, before.proposals + 1);
     });

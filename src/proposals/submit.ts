@@ -182,7 +182,16 @@ export async function propose(
       return { created: false, proposal: raced };
     }
     const dup = await findOpenDuplicate(tx, { system: entry.system, type: def.id, targetKey: key, input });
-    if (dup) throw P.duplicate(dup);
+    if (dup) {
+      // The duplicate may be this very request's retry, committed since the check above (each
+      // statement sees what has committed by then): that is the answer, not a conflict.
+      const same = await findByIdempotencyKey(tx, who.id, idempotencyKey);
+      if (same) {
+        if (same.request_hash !== hash) throw P.idempotencyKeyReused(same);
+        return { created: false, proposal: same };
+      }
+      throw P.duplicate(dup);
+    }
     const id = randomUUID();
     const row = await insertProposal(tx, {
       id,
