@@ -153,6 +153,21 @@ for (const target of storeTargets()) {
       assert.equal((await traces(store)).proposals, before.proposals + 1);
     });
 
+    it('the same change sent at once under different keys: one proposal, the others 409 duplicate', async () => {
+      const before = await traces(store);
+      const all = await Promise.all(
+        Array.from({ length: 8 }, () => proposeOver(w, limit('18500.00', '005168'))),
+      );
+      assert.deepEqual(
+        all.map((r) => r.status).sort(),
+        [201, ...Array.from({ length: 7 }, () => 409)],
+        all.map((r) => r.text).join('\n'),
+      );
+      for (const r of all.filter((x) => x.status === 409))
+        assert.equal((r.body as Body).code, 'duplicate_proposal');
+      assert.equal((await traces(store)).proposals, before.proposals + 1);
+    });
+
     it('routes by impact: small goes straight to the queue, large needs a named approver then a second', async () => {
       const small = await proposeOver(w, limit('17400.00', '004609'));
       assert.equal(small.status, 201, small.text);

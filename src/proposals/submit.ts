@@ -176,6 +176,11 @@ export async function propose(
   const needsApproval = a.route.steps.length > 0;
 
   return deps.store.transaction(async (tx) => {
+    // One submission per target at a time (across processes): two requests for the same change
+    // with different keys must not both pass the open-duplicate check before either commits.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '|' || $1, 0))`, [
+      `proposal|${entry.system}|${def.id}|${key}`,
+    ]);
     const raced = await findByIdempotencyKey(tx, who.id, idempotencyKey);
     if (raced) {
       if (raced.request_hash !== hash) throw P.idempotencyKeyReused(raced);
