@@ -176,8 +176,9 @@ export async function propose(
   const needsApproval = a.route.steps.length > 0;
 
   return deps.store.transaction(async (tx) => {
-    // One submission per target at a time (across processes): two requests for the same change
-    // with different keys must not both pass the open-duplicate check before either commits.
+    // One submission per target at a time (across processes): a retry waits for its twin and then
+    // finds it by key below; the same change under another key must not pass the open-duplicate
+    // check before the first commits.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '|' || $1, 0))`, [
       `proposal|${entry.system}|${def.id}|${key}`,
     ]);
@@ -187,16 +188,7 @@ export async function propose(
       return { created: false, proposal: raced };
     }
     const dup = await findOpenDuplicate(tx, { system: entry.system, type: def.id, targetKey: key, input });
-    if (dup) {
-      // The duplicate may be this very request's retry, committed since the check above (each
-      // statement sees what has committed by then): that is the answer, not a conflict.
-      const same = await findByIdempotencyKey(tx, who.id, idempotencyKey);
-      if (same) {
-        if (same.request_hash !== hash) throw P.idempotencyKeyReused(same);
-        return { created: false, proposal: same };
-      }
-      throw P.duplicate(dup);
-    }
+    if (dup) throw P.duplicate(dup);
     const id = randomUUID();
     const row = await insertProposal(tx, {
       id,

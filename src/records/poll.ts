@@ -36,6 +36,7 @@ export interface PollOutcome {
 export class RecordPoller {
   private readonly tasks: ScheduledTask[] = [];
   private catchingUp: Promise<void> | undefined;
+  private stopping = false;
   private readonly owner = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   constructor(
@@ -50,44 +51,42 @@ export class RecordPoller {
    * agents find records right after the first start. Another process already polling one is left to it.
    */
   start(opts: { catchUp?: boolean } = {}): void {
-    for (const s of this.systems.list()) {
-      for (const h of s.resources) {
-        if (!h.def.poll || !h.fetchPage) continue;
-        const task = cron.schedule(
-          h.def.poll.cron,
-          () => this.runOnce(h.system, h.def.name).then(() => undefined),
-          {
-            name: `poll ${h.system}/${h.def.name}`,
-            noOverlap: true,
-          },
-        );
-        this.tasks.push(task);
-      }
+    const pollable = this.systems
+      .list()
+      .flatMap((s) => s.resources)
+      .filter((h) => h.def.poll && h.fetchPage);
+    for (const h of pollable) {
+      const task = cron.schedule(
+        h.def.poll!.cron,
+        () => this.runOnce(h.system, h.def.name).then(() => undefined),
+        {
+          name: `poll ${h.system}/${h.def.name}`,
+          noOverlap: true,
+        },
+      );
+      this.tasks.push(task);
     }
-    if (this.tasks.length) this.log.info({ polls: this.tasks.length }, 'scheduled legacy polls');
-    if (opts.catchUp && this.tasks.length) this.catchingUp = this.catchUp();
+    if (pollable.length) this.log.info({ polls: pollable.length }, 'scheduled legacy polls');
+    if (opts.catchUp && pollable.length) this.catchingUp = this.catchUp(pollable);
   }
 
-  /** Poll, one after another, each pollable resource that has no completed poll yet. */
-  private async catchUp(): Promise<void> {
+  /** Poll, one after another, each of `pollable` that has no completed poll yet. */
+  private async catchUp(pollable: readonly ResourceHandle[]): Promise<void> {
     try {
       const done = await this.store.query<{ system: string; resource: string }>(
         'SELECT system, resource FROM record_polls WHERE changed_since IS NOT NULL',
       );
       const polled = new Set(done.rows.map((r) => `${r.system}/${r.resource}`));
-      for (const s of this.systems.list())
-        for (const h of s.resources) {
-          if (this.stopping) return;
-          if (!h.def.poll || !h.fetchPage || polled.has(`${h.system}/${h.def.name}`)) continue;
-          const out = await this.runOnce(h.system, h.def.name);
-          this.log.info({ system: h.system, resource: h.def.name, ...out }, 'first poll of a new store');
-        }
+      for (const h of pollable) {
+        if (this.stopping) return;
+        if (polled.has(`${h.system}/${h.def.name}`)) continue;
+        const out = await this.runOnce(h.system, h.def.name);
+        this.log.info({ system: h.system, resource: h.def.name, ...out }, 'first poll of a new store');
+      }
     } catch (err) {
       this.log.warn({ err }, 'first polls at start failed; the schedule will retry');
     }
   }
-
-  private stopping = false;
 
   /** Resolves once the first polls started by `start({ catchUp })` are done (at once if none). */
   async firstPolls(): Promise<void> {

@@ -111,14 +111,18 @@ export async function readOne(
 ): Promise<RecordEnvelope> {
   const key = h.normaliseKey(id);
   const loader = recordLoader(store);
+  let storedNow: Promise<StoredRecord | undefined>;
   if (consistency === 'store') {
     const stored = await loader.get(h.system, h.def.name, key);
     if (stored) return storedEnvelope(h, stored, now());
+    // Just read: the store has no copy to compare the live answer with.
+    storedNow = Promise.resolve(undefined);
+  } else {
+    // The stored copy (to compare the live answer with, or to serve in a maintenance window) is read
+    // while the legacy system is asked, so its round trip hides under the legacy call's.
+    storedNow = loader.get(h.system, h.def.name, key);
+    storedNow.catch(() => undefined);
   }
-  // The stored copy (to compare the live answer with, or to serve in a maintenance window) is read
-  // while the legacy system is asked, so its round trip hides under the legacy call's.
-  const storedNow = loader.get(h.system, h.def.name, key);
-  storedNow.catch(() => undefined);
   let live;
   try {
     live = await h.fetchOne(key);

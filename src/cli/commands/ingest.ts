@@ -6,6 +6,7 @@
  * `seam ingest quarantine [--file ID|NAME] [--feed NAME] [--reason CODE] [--json]`: the bad rows.
  * `seam ingest files [--feed NAME] [--status S] [--json]`: the ledger.
  */
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -134,7 +135,7 @@ export function registerIngest(program: Command): void {
  * On stderr, so `--json` on stdout stays parseable; without a terminal it prints a line now and then.
  */
 function progressBar(file: string) {
-  const name = file.split(/[\\/]/).pop() ?? file;
+  const name = path.basename(file);
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
