@@ -4,11 +4,10 @@
  * wrong turned into a LegacyError by named codes, exactly as the SOAP transport (./soap.ts) does,
  * so the guard (./guard.ts) treats both alike.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { HttpErrorInfo, HttpSettings } from '../adapter/http.ts';
 import type { FaultKind } from '../adapter/resource.ts';
 import { LEGACY_ERROR, LegacyError } from './errors.ts';
+import { createExchanger } from './exchange.ts';
 import type { Transport } from './soap.ts';
 
 export interface HttpTransportOptions {
@@ -22,18 +21,6 @@ export interface HttpTransportOptions {
   /** Sockets kept open to the system; the bulkhead already bounds concurrency. */
   maxSockets: number;
 }
-
-/** Network error codes that mean "the system is not there right now". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
 
 /** How an error status is read when the answer names no known code. */
 function kindOfStatus(status: number): FaultKind {
@@ -68,9 +55,7 @@ export function buildRequest(
 }
 
 export function createHttpTransport(o: HttpTransportOptions): Transport & { close(): void } {
-  const agentOptions = { keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
+  const exchanger = createExchanger(o);
   const auth = o.settings.auth.kind;
   const authHeader =
     !o.credentials || auth === 'none'
@@ -122,84 +107,24 @@ export function createHttpTransport(o: HttpTransportOptions): Transport & { clos
   function send(
     req: { url: URL; body?: string },
     method: string,
-    base: { system: string; operation: string },
+    caller: { system: string; operation: string },
   ): Promise<{ status: number; text: string }> {
-    const lib = req.url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authHeader) headers.authorization = authHeader;
     if (req.body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(req.body));
     }
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (err: LegacyError) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        r.destroy();
-        reject(err);
-      };
-      // One deadline for the whole exchange (connect, headers and body), like the SOAP transport's.
-      const timer = setTimeout(
-        () =>
-          fail(
-            new LegacyError({
-              ...base,
-              kind: LEGACY_ERROR.timeout,
-              message: `${base.operation}: no answer within ${o.timeoutMs} ms`,
-            }),
-          ),
-        o.timeoutMs,
-      );
-      const r = lib.request(
-        req.url,
-        { method, headers, agent: req.url.protocol === 'https:' ? httpsAgent : httpAgent },
-        (res) => {
-          const tooLarge = () =>
-            fail(
-              new LegacyError({
-                ...base,
-                kind: LEGACY_ERROR.tooLarge,
-                message: `${base.operation}: answer larger than ${o.maxResponseBytes} bytes`,
-              }),
-            );
-          if (Number(res.headers['content-length'] ?? 0) > o.maxResponseBytes) return tooLarge();
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > o.maxResponseBytes) return tooLarge();
-            chunks.push(c);
-          });
-          res.on('end', () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-          });
-          res.on('error', (err: NodeJS.ErrnoException) => fail(networkError(err, base)));
-        },
-      );
-      r.on('error', (err: NodeJS.ErrnoException) => fail(networkError(err, base)));
-      r.end(req.body);
-    });
+    return exchanger.send(
+      { url: req.url, method, headers, ...(req.body !== undefined ? { body: req.body } : {}) },
+      caller,
+    );
   }
 
   return Object.assign(transport, {
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      exchanger.close();
     },
-  });
-}
-
-function networkError(err: NodeJS.ErrnoException, base: { system: string; operation: string }): LegacyError {
-  const code = err.code ?? '';
-  return new LegacyError({
-    ...base,
-    kind: UNAVAILABLE_CODES.has(code) || code === '' ? LEGACY_ERROR.unavailable : LEGACY_ERROR.badResponse,
-    message: `${base.operation}: ${code || 'connection failed'}`,
   });
 }
 

@@ -1,16 +1,15 @@
 /**
  * The SOAP transport: one node-soap client per system, built from the adapter's local WSDL, that
- * makes exactly one HTTP call per `call()` with the per-call timeout and response size cap, and
- * turns whatever node-soap or axios throws into a LegacyError by named codes.
+ * makes exactly one HTTP exchange per `call()` (./exchange.ts: per-call deadline, response size cap)
+ * and turns whatever node-soap or the exchange throws into a LegacyError by named codes.
  *
  * The guard (./guard.ts) adds everything else (bulkhead, rate limit, breaker, coalescing, cache,
  * retries, maintenance windows).
  */
-import http from 'node:http';
-import https from 'node:https';
 import soap from 'soap';
 import type { FaultRules, LegacyFaultInfo, SoapSettings } from '../adapter/resource.ts';
 import { LEGACY_ERROR, LegacyError } from './errors.ts';
+import { createExchanger, type Exchanger } from './exchange.ts';
 
 /** One legacy call as the guard sees it: operation + args in, parsed result out. */
 export type Transport = (operation: string, args: Record<string, unknown>) => Promise<unknown>;
@@ -25,22 +24,6 @@ export interface SoapTransportOptions {
   /** Sockets kept open to the box; the bulkhead already bounds concurrency. */
   maxSockets: number;
 }
-
-/** Network error codes that mean "the box is not there right now" (Node and axios names). */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-/** axios: the per-request `timeout` fired. */
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
-/** axios: the body broke a response rule; with `maxContentLength` set that is the size cap. */
-const AXIOS_BAD_RESPONSE = 'ERR_BAD_RESPONSE';
 
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -59,8 +42,10 @@ export function faultOf(err: unknown): LegacyFaultInfo | undefined {
 /** Map anything node-soap throws to a LegacyError. */
 export function classifySoapError(
   err: unknown,
-  ctx: { system: string; operation: string; faults: FaultRules; timeoutMs: number; maxResponseBytes: number },
+  ctx: { system: string; operation: string; faults: FaultRules },
 ): LegacyError {
+  // Timeouts, size caps and network failures come from the exchange already classified.
+  if (err instanceof LegacyError) return err;
   const base = { system: ctx.system, operation: ctx.operation };
   const fault = faultOf(err);
   if (fault) {
@@ -75,25 +60,9 @@ export function classifySoapError(
     });
   }
   const e = err as {
-    code?: unknown;
     Fault?: { faultstring?: unknown };
     response?: { status?: unknown };
   } | null;
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  if (code && TIMEOUT_CODES.has(code))
-    return new LegacyError({
-      ...base,
-      kind: LEGACY_ERROR.timeout,
-      message: `${ctx.operation}: no answer within ${ctx.timeoutMs} ms`,
-    });
-  if (code && UNAVAILABLE_CODES.has(code))
-    return new LegacyError({ ...base, kind: LEGACY_ERROR.unavailable, message: `${ctx.operation}: ${code}` });
-  if (code === AXIOS_BAD_RESPONSE)
-    return new LegacyError({
-      ...base,
-      kind: LEGACY_ERROR.tooLarge,
-      message: `${ctx.operation}: answer larger than ${ctx.maxResponseBytes} bytes`,
-    });
   // node-soap throws a Fault-shaped object (not an Error) when the answer is not XML it can parse.
   if (e?.Fault)
     return new LegacyError({
@@ -133,12 +102,87 @@ const EXACT_TEXT: Record<string, (text: string) => unknown> = {
   long: integerText,
 };
 
+/** The call option that tells the HTTP client which operation it is sending (error messages). */
+const OPERATION = 'seamOperation';
+
+interface SoapHttpResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, unknown>;
+  data: string;
+  config: { headers: Record<string, unknown> };
+}
+
+/**
+ * node-soap's HTTP client with the exchange (./exchange.ts) in place of axios: node-soap still builds
+ * the request (SOAPAction, content type, security headers) and reads the answer; one exchange sends
+ * it with the per-call deadline and size cap.
+ */
+class ExchangeHttpClient extends soap.HttpClient {
+  constructor(
+    private readonly exchanger: Exchanger,
+    private readonly system: string,
+  ) {
+    super({});
+  }
+
+  override request(
+    rurl: string,
+    data: unknown,
+    callback: (error: unknown, res?: unknown, body?: unknown) => unknown,
+    exheaders?: Record<string, unknown>,
+    exoptions?: Record<string, unknown>,
+  ): never {
+    const { [OPERATION]: named, ...rest } = exoptions ?? {};
+    const operation = typeof named === 'string' ? named : 'WSDL';
+    const built = this.buildRequest(rurl, data, exheaders, rest) as {
+      url: string;
+      method: string;
+      headers: Record<string, string | number>;
+      data?: string | Buffer;
+    };
+    const sent = this.exchanger
+      .send(
+        {
+          url: built.url,
+          method: built.method,
+          headers: built.headers,
+          ...(built.data !== undefined ? { body: built.data } : {}),
+        },
+        { system: this.system, operation },
+      )
+      .then((r) => {
+        const bad = (message: string) =>
+          new LegacyError({ system: this.system, operation, kind: LEGACY_ERROR.badResponse, message });
+        if (r.status >= 300 && r.status < 400)
+          throw bad(
+            `${operation}: HTTP ${r.status} redirect${r.headers.location ? ` to ${r.headers.location}` : ''}, not followed`,
+          );
+        // node-soap reads an empty body as an answer with nothing in it.
+        if (r.text.trim() === '') throw bad(`${operation}: HTTP ${r.status} with an empty body`);
+        const res: SoapHttpResponse = {
+          status: r.status,
+          statusText: '',
+          headers: r.headers,
+          data: r.text,
+          config: { headers: built.headers },
+        };
+        res.data = this.handleResponse(undefined as never, res as never, r.text) as string;
+        return res;
+      });
+    sent.then(
+      (res) => callback(null, res, res.data),
+      (err: unknown) => callback(err),
+    );
+    // node-soap returns this promise from the call and never reads it; the callback carries the answer.
+    return sent.catch(() => undefined) as never;
+  }
+}
+
 type AsyncMethod = (args: unknown, options?: Record<string, unknown>) => Promise<[unknown, ...unknown[]]>;
 
 export function createSoapTransport(o: SoapTransportOptions): Transport & { close(): void } {
-  const agentOptions = { keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
+  const exchanger = createExchanger(o);
   let client: Promise<soap.Client> | undefined;
   const getClient = () =>
     (client ??= soap
@@ -146,6 +190,7 @@ export function createSoapTransport(o: SoapTransportOptions): Transport & { clos
         endpoint: o.endpoint,
         disableCache: false,
         customDeserializer: EXACT_TEXT,
+        httpClient: new ExchangeHttpClient(exchanger, o.system),
         ...(o.settings.soapVersion === '1.2' ? { forceSoap12Headers: true } : {}),
       })
       .then((c) => {
@@ -176,27 +221,19 @@ export function createSoapTransport(o: SoapTransportOptions): Transport & { clos
         message: `${operation} is not an operation of the WSDL`,
       });
     try {
-      const [result] = await method.call(c, args, {
-        timeout: o.timeoutMs,
-        maxContentLength: o.maxResponseBytes,
-        httpAgent,
-        httpsAgent,
-      });
+      const [result] = await method.call(c, args, { [OPERATION]: operation });
       return result;
     } catch (err) {
       throw classifySoapError(err, {
         system: o.system,
         operation,
         faults: o.settings.faults,
-        timeoutMs: o.timeoutMs,
-        maxResponseBytes: o.maxResponseBytes,
       });
     }
   };
   return Object.assign(transport, {
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      exchanger.close();
     },
   });
 }
