@@ -9,6 +9,9 @@ import { call, startTestService, type TestService } from './helpers/service.ts';
 import { disposeTestStore, openTestStore, silentLog, storeTargets, uniqueSchema } from './helpers/store.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
+/** Called when /test/slow has started (the request reached its handler). */
+let slowStarted: () => void = () => undefined;
+
 function testRoutes(store: () => Store) {
   return (api: Api) => {
     api.add({
@@ -19,6 +22,7 @@ function testRoutes(store: () => Store) {
       access: { public: 'test' },
       responses: { 200: { description: 'ok' } },
       handler: async () => {
+        slowStarted();
         await new Promise((r) => setTimeout(r, 400));
         return { done: true };
       },
@@ -148,6 +152,34 @@ for (const target of storeTargets()) {
       assert.doesNotMatch(logs, /SECRETSECRET/);
     });
 
+    it('logs one line per request, with its status and time; health probes are not logged', async () => {
+      const r = await call(svc.url, 'GET', '/nowhere-at-all', {
+        headers: { 'x-request-id': 'req-404-line' },
+      });
+      assert.equal(r.status, 404);
+      await call(svc.url, 'GET', '/healthz', { headers: { 'x-request-id': 'req-probe-line' } });
+      const lines = svc
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes('req-404-line') && l.includes('request completed'))
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              level: number;
+              responseTime: unknown;
+              req: { method: string; url: string };
+              res: { statusCode: number };
+            },
+        );
+      assert.equal(lines.length, 1, 'one line for the request');
+      assert.equal(lines[0]!.level, 30, '4xx at info');
+      assert.equal(lines[0]!.res.statusCode, 404);
+      assert.equal(lines[0]!.req.method, 'GET');
+      assert.equal(lines[0]!.req.url, '/nowhere-at-all');
+      assert.equal(typeof lines[0]!.responseTime, 'number');
+      assert.doesNotMatch(svc.logs(), /req-probe-line/);
+    });
+
     it('exposes Prometheus metrics by route template and store pool use', async () => {
       await call(svc.url, 'GET', '/test/db');
       const r = await call(svc.url, 'GET', '/metrics');
@@ -187,8 +219,9 @@ describe('graceful shutdown', () => {
   it('finishes in-flight requests, then refuses new ones and closes', async () => {
     const store = await openTestStore({ kind: 'pglite' }, import.meta.filename);
     const svc = await startTestService(store, { modules: [], extraRoutes: testRoutes(() => store) });
+    const started = new Promise<void>((resolve) => (slowStarted = resolve));
     const inflight = call(svc.url, 'GET', '/test/slow');
-    await new Promise((r) => setTimeout(r, 100));
+    await started; // in flight at the server, not still on its way
     const stopped = svc.stop();
     const r = await inflight;
     assert.equal(r.status, 200);

@@ -32,11 +32,18 @@ export class MaintenanceWindows {
     });
   }
 
+  /** The last minute asked about and its answer: every legacy call asks, mostly about the same minute. */
+  private last = { minute: NaN, inside: false };
+
   /** Is `at` inside a window? */
   matches(at: Date): boolean {
     if (this.tasks.length === 0) return false;
-    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-    return this.tasks.some((t) => t.match(minute));
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    if (minute === this.last.minute) return this.last.inside;
+    // Matching works out the minute's date parts in the window's time zone (Intl): tens of µs.
+    const inside = this.tasks.some((t) => t.match(new Date(minute)));
+    this.last = { minute, inside };
+    return inside;
   }
 
   state(at: Date = this.now()): MaintenanceState {
