@@ -228,5 +228,43 @@ for (const target of storeTargets()) {
       const audited = await store.query(`SELECT 1 FROM audit_log WHERE action = 'mode.change'`);
       assert.equal(audited.rowCount, 3);
     });
+
+    it('a gated write waits for one of the box slots the reads share: never more calls than declared', async () => {
+      const maxConcurrency = 4; // TEST_LIMITS, through startProposalWorld's adapter
+      assert.equal((await adminPost('/v1/admin/mode', { mode: 'gated-write' })).status, 200);
+      try {
+        const p = await propose('set-account-status', { accountNumber: '002813', status: 'HOLD' });
+        if (p.state === 'pending_approval')
+          assert.equal((await act(w, w.people.approver, p.id, 'approve')).status, 200);
+        assert.ok((await gatedCandidates(w.proposals.deps)).includes(p.id));
+        w.sim.resetStats();
+        w.sim.setLatency(400);
+        // Six live reads of different accounts: four hold every slot, two wait.
+        const ids = ['004471', '004931', '007079', '004609', '004294', '004282'];
+        const reads = ids.map((id) =>
+          call(w.seam.url, 'GET', `/v1/accounts/${id}?consistency=live`, { headers: w.agent.headers }),
+        );
+        const deadline = Date.now() + 5_000;
+        while (w.sim.stats().inFlight < maxConcurrency && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        assert.equal(w.sim.stats().inFlight, maxConcurrency, 'the reads hold every slot');
+        const write = executeGated(w.proposals.deps, p.id);
+        const answers = await Promise.all(reads);
+        assert.deepEqual(
+          answers.map((r) => r.status),
+          ids.map(() => 200),
+        );
+        assert.equal(await write, 'executed');
+        const stats = w.sim.stats();
+        assert.deepEqual(
+          stats.writes.map((x) => [x.operation, x.args.ACCT_NO]),
+          [['SetAccountStatus', '002813']],
+        );
+        assert.equal(stats.maxInFlight, maxConcurrency, 'the write took a slot; it did not add one');
+      } finally {
+        w.sim.setLatency(0);
+        await adminPost('/v1/admin/mode', { mode: 'proposal' });
+      }
+    });
   });
 }

@@ -70,6 +70,8 @@ export interface SystemConnection {
   breakerState(): BreakerState;
   maintenanceState(): MaintenanceState;
   load(): { queued: number; inFlight: number };
+  /** Run one call that is not a guarded read (a gated write) in one of the system's slots. */
+  inSlot<T>(operation: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface Endpoint {
@@ -100,6 +102,12 @@ export interface SystemHandle {
     queued: number;
     inFlight: number;
   } | null;
+  /**
+   * Run `run` in one of the system's slots (its bulkhead and calls/second limit), so calls that are
+   * not guarded reads (gated writes) never put more on the box than its declared concurrency.
+   * Without a connection it runs at once (nothing else calls the system then).
+   */
+  inSlot<T>(operation: string, run: () => Promise<T>): Promise<T>;
 }
 
 export type SystemInfo = (system: SystemHandle) => Record<string, unknown>;
@@ -318,6 +326,7 @@ export function createSystems(
               ...e.connection.load(),
             }
           : null,
+      inSlot: (operation, run) => (e.connection ? e.connection.inSlot(operation, run) : run()),
     };
   });
   return {

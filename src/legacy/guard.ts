@@ -111,7 +111,7 @@ export class LegacyGuard {
 
     const b = o.limits.breaker;
     this.breaker = new CircuitBreaker(
-      (op: string, args: Record<string, unknown>) => this.bulkhead(op, args),
+      (op: string, args: Record<string, unknown>) => this.inSlot(op, () => this.timedCall(op, args)),
       {
         timeout: false, // the transport's own per-call timeout aborts the socket; opossum's would not
         errorThresholdPercentage: b.errorThresholdPercentage,
@@ -243,7 +243,11 @@ export class LegacyGuard {
     }
   }
 
-  private async bulkhead(operation: string, args: Record<string, unknown>) {
+  /**
+   * A call that is not a guarded read (a gated write) in one of the box's slots: bulkhead, queue
+   * limit and calls/second apply; no cache, coalescing, retries or breaker (the caller decides).
+   */
+  async inSlot<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (this.queue.size >= this.limits.queueSize) {
       throw new LegacyError({
         system: this.system,
@@ -261,7 +265,7 @@ export class LegacyGuard {
       return await this.queue.add(
         () => {
           clearTimeout(timer);
-          return this.timedCall(operation, args);
+          return run();
         },
         { signal: waitLimit.signal },
       );

@@ -89,7 +89,8 @@ export function gatedWriter(file: string | undefined, systems: Systems): LegacyW
         limits: { ...link.limits, maxConcurrency: 1 },
       });
       try {
-        return await transport(operation, args);
+        // In one of the box's slots, like every read: a write never adds to the declared concurrency.
+        return await h.inSlot(operation, () => transport(operation, args));
       } finally {
         transport.close();
       }
