@@ -61,6 +61,52 @@ describe('legacy normalisation helpers', () => {
     assert.equal(toLegacyTimestamp(new Date('2024-07-15T13:30:22Z'), 'Europe/London'), '20240715143022');
     assert.throws(() => legacyTimestamp('2024-01-15', 't', 'Europe/London'), /expected YYYYMMDDHHMMSS/);
   });
+
+  it('reads every wall-clock time around offset changes like Intl does, in zones with odd offsets', () => {
+    // Each instant every 5 minutes over the days of a change, formatted by Intl in the zone: that
+    // wall time must read back as the earliest instant showing it (repeated hour: the earlier).
+    const days: Record<string, string[]> = {
+      'Europe/London': ['2024-03-30', '2024-10-26'],
+      'Australia/Lord_Howe': ['2024-04-06', '2024-10-05'], // a 30-minute daylight saving shift
+      'America/St_Johns': ['2024-03-09', '2024-11-02'], // -03:30 / -02:30
+      'Asia/Kathmandu': ['2024-06-01'], // +05:45, no change
+    };
+    for (const [zone, starts] of Object.entries(days)) {
+      const f = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+      const wallOf = (ms: number) =>
+        f
+          .formatToParts(new Date(ms))
+          .filter((p) => p.type !== 'literal')
+          .map((p) => p.value)
+          .join('');
+      for (const start of starts) {
+        const first = new Map<string, number>();
+        for (
+          let ms = Date.parse(`${start}T00:00:00Z`);
+          ms < Date.parse(`${start}T00:00:00Z`) + 3 * 86_400_000;
+          ms += 300_000
+        ) {
+          const wall = wallOf(ms);
+          if (!first.has(wall)) first.set(wall, ms);
+        }
+        for (const [wall, ms] of first)
+          assert.equal(
+            legacyTimestamp(wall, 't', zone),
+            new Date(ms).toISOString().replace('.000Z', 'Z'),
+            `${zone} ${wall}`,
+          );
+      }
+    }
+  });
 });
 
 describe('the ERP adapter’s normalisers on the seed data', () => {

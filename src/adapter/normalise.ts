@@ -110,8 +110,31 @@ export function legacyDate(
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Offsets by time zone and UTC hour, where the offset is the same at both ends of the hour (a zone
+ * never changes its offset twice within an hour, so it is then the same throughout); null where it
+ * changes within the hour. Intl's formatToParts costs several µs a call, and one timestamp asks three
+ * or four times.
+ */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+const HOUR_OFFSETS_MAX = 50_000;
+
 /** Offset of `timeZone` from UTC, in minutes, at the instant `utcMs`. */
 function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
+  let byHour = hourOffsets.get(timeZone);
+  if (!byHour) hourOffsets.set(timeZone, (byHour = new Map()));
+  const hour = Math.floor(utcMs / 3_600_000);
+  let known = byHour.get(hour);
+  if (known === undefined) {
+    const start = exactOffsetMinutes(hour * 3_600_000, timeZone);
+    known = start === exactOffsetMinutes(hour * 3_600_000 + 3_599_999, timeZone) ? start : null;
+    if (byHour.size >= HOUR_OFFSETS_MAX) byHour.clear();
+    byHour.set(hour, known);
+  }
+  return known ?? exactOffsetMinutes(utcMs, timeZone);
+}
+
+function exactOffsetMinutes(utcMs: number, timeZone: string): number {
   let f = offsetFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-GB', {
@@ -144,10 +167,12 @@ export function legacyTimestamp(value: unknown, field: string, timeZone: string)
   checkDate(y, mo, d, field, t);
   if (h > 23 || mi > 59 || s > 59) throw new NormaliseError(field, `not a time of day: "${t}"`);
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-  // The offsets in force a few hours either side; a wall time in a repeated hour matches both (take
-  // the earlier), one in a skipped hour matches neither (read it with the offset before the change).
-  const before = wall - zoneOffsetMinutes(wall - 3 * 3_600_000, timeZone) * 60_000;
-  const after = wall - zoneOffsetMinutes(wall + 3 * 3_600_000, timeZone) * 60_000;
+  // The offsets in force a day either side (wider than any zone's offset, so the instants looked at
+  // are on either side of a change near this wall time); a wall time in a repeated hour matches both
+  // (take the earlier), one in a skipped hour matches neither (read it with the offset before the
+  // change).
+  const before = wall - zoneOffsetMinutes(wall - 86_400_000, timeZone) * 60_000;
+  const after = wall - zoneOffsetMinutes(wall + 86_400_000, timeZone) * 60_000;
   const fits = (utc: number) => utc + zoneOffsetMinutes(utc, timeZone) * 60_000 === wall;
   const utc = [before, after].filter(fits).sort((a, b) => a - b)[0] ?? before;
   return new Date(utc).toISOString().replace('.000Z', 'Z');
