@@ -73,13 +73,17 @@ for (const target of storeTargets()) {
         { name: 'flood-bot', scopes: ['read:items'], rateLimitPerMinute: 20 },
         't',
       );
+      const started = Date.now();
       const results = await Promise.all(
         Array.from({ length: 60 }, () => call(svc.url, 'GET', '/test/items', { headers: bearer(key) })),
       );
+      // 20 burst, plus the tokens refilled (20 a minute) while the flood was served: on a loaded
+      // machine that can take seconds.
+      const refilled = Math.ceil(((Date.now() - started) / 60_000) * 20);
       const ok = results.filter((r) => r.status === 200).length;
       const limited = results.filter((r) => r.status === 429);
       assert.equal(ok + limited.length, 60, results.map((r) => r.status).join(','));
-      assert.ok(ok >= 20 && ok <= 21, `ok=${ok}`); // 20 burst (+ at most one refilled token)
+      assert.ok(ok >= 20 && ok <= 20 + refilled, `ok=${ok}, refilled at most ${refilled}`);
       assert.ok(limited.every((r) => Number(r.headers.get('retry-after')) >= 1));
     });
 
@@ -103,6 +107,9 @@ for (const target of storeTargets()) {
         );
       } finally {
         await small.stop();
+        // The global bucket lives in the store, shared with `svc`: this service drained it at a
+        // capacity of 5, and it would refill far too slowly for the tests after this one.
+        await store.query(`DELETE FROM rate_buckets WHERE bucket = 'agents:*'`);
       }
     });
 

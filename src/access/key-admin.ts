@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Problem } from '../http/problem.ts';
 import type { Queryable } from '../store/types.ts';
+import { announceAccessChange } from './changes.ts';
 import { createKey, keyInfo, type ApiKeyInfo, type DbApiKey } from './keys.ts';
 
 export const DEFAULT_OVERLAP_MS = 24 * 3_600_000;
@@ -65,6 +66,7 @@ export async function revokeKey(db: Queryable, idOrName: string, by: string): Pr
       WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL RETURNING *`,
     [keys.map((k) => k.id), by],
   );
+  await announceAccessChange(db);
   return r.rows.map(keyInfo);
 }
 
@@ -99,5 +101,6 @@ export async function rotateKey(
       WHERE id = ANY($1::uuid[]) RETURNING *`,
     [keys.map((k) => k.id), overlapMs],
   );
+  await announceAccessChange(db);
   return { key: created.key, info: created.info, old: old.rows.map(keyInfo) };
 }

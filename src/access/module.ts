@@ -7,6 +7,7 @@
 import type { AppContext, SeamModule } from '../context.ts';
 import { initAudit, registerAuditRoutes, stopAudit } from '../audit/module.ts';
 import { keyResolver, type KeyResolver } from './authorize.ts';
+import { onAccessChange } from './changes.ts';
 import { gate, type AgentCheck } from './gate.ts';
 import { KillSwitch } from './killswitch.ts';
 import { LeasedBuckets, rateLimited, take } from './ratelimit.ts';
@@ -60,6 +61,9 @@ function loginThrottle(ctx: AppContext): LoginThrottle {
   };
 }
 
+/** Each service's subscription to credential changes (./changes.ts). */
+const unlisten = new WeakMap<AppContext, () => Promise<void>>();
+
 export const accessModule: SeamModule = {
   name: 'access',
   init(ctx) {
@@ -86,8 +90,18 @@ export const accessModule: SeamModule = {
   },
   async start(ctx) {
     await ctx.services.killSwitch?.start();
+    const { keys, sessions } = ctx.services;
+    unlisten.set(
+      ctx,
+      await onAccessChange(ctx.store, () => {
+        keys?.clear();
+        sessions?.clear();
+      }),
+    );
   },
   async stop(ctx) {
+    await unlisten.get(ctx)?.();
+    unlisten.delete(ctx);
     await ctx.services.killSwitch?.stop();
     if (ownsAudit.has(ctx)) await stopAudit(ctx);
   },

@@ -5,6 +5,7 @@
  * `seam_session` cookie (the console).
  */
 import type { Store, Queryable } from '../store/types.ts';
+import { announceAccessChange } from './changes.ts';
 import { generateToken, hashKey, isWellFormedToken } from './keys.ts';
 import { dummyPasswordHash, verifyPassword, MAX_PASSWORD_LENGTH } from './password.ts';
 import type { HumanRole, Principal } from './types.ts';
@@ -56,6 +57,7 @@ export async function revokeSession(db: Queryable, token: string): Promise<void>
   await db.query('UPDATE user_sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [
     hashKey(token),
   ]);
+  await announceAccessChange(db);
 }
 
 export function humanPrincipal(u: Pick<DbUser, 'id' | 'name' | 'roles'>): Principal {

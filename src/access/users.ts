@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Problem } from '../http/problem.ts';
 import { PG_ERROR, sqlState, type Queryable } from '../store/types.ts';
+import { announceAccessChange } from './changes.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.ts';
 import type { HumanRole } from './types.ts';
 
@@ -120,6 +121,7 @@ export async function setUserRoles(db: Queryable, idOrName: string, roles: Human
     'UPDATE users SET roles = $2, updated_at = now() WHERE id = $1 RETURNING *',
     [u.id, dedupe(parsed)],
   );
+  await announceAccessChange(db);
   return userInfo(r.rows[0]!);
 }
 
@@ -136,6 +138,7 @@ export async function setUserDisabled(db: Queryable, idOrName: string, disabled:
     await db.query('UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [
       u.id,
     ]);
+  await announceAccessChange(db);
   return userInfo(r.rows[0]!);
 }
 
