@@ -39,32 +39,85 @@ function normalised<T>(columns: readonly string[], fn: (raw: Record<string, stri
 }
 
 /**
- * legacyTimestamp, memoised per wall-clock hour: a million rows must not each pay for an Intl time
- * zone lookup. The offset is taken from legacyTimestamp itself at the start and end of the hour; an
- * hour where they differ (a DST change) is not cached, so every answer equals legacyTimestamp's.
+ * legacyTimestamp, memoised per box-local day: a million rows must not each pay for an Intl time
+ * zone lookup (nor for a regular expression and a dozen strings). A day's offset is taken from
+ * legacyTimestamp itself at its first and last second and at the edges of the ±3 h window
+ * legacyTimestamp looks at; a day where they differ (a DST change) is memoised per hour the same
+ * way, and an hour where they differ is not cached. The first row of each day or hour is answered
+ * by legacyTimestamp itself (so a bad date fails with its message), so every answer equals
+ * legacyTimestamp's.
  */
-const hourOffsets = new Map<string, number | null>();
-const STAMP = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
+const dayOffsets = new Map<number, number | null>();
+const hourOffsets = new Map<number, number | null>();
+const MEMO_LIMIT = 100_000;
+
+/** `YYYYMMDDHHMMSS` of a wall-clock instant held as UTC milliseconds. */
+const wallText = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+/** The offset legacyTimestamp applies at each wall-clock time, when it is the same for all; else null. */
+function sameOffset(walls: number[], field: string): number | null {
+  let off: number | undefined;
+  for (const w of walls) {
+    const iso = legacyTimestamp(wallText(w), field, BOX_TIME_ZONE);
+    const o = iso === null ? NaN : w - Date.parse(iso);
+    if (Number.isNaN(o) || (off !== undefined && o !== off)) return null;
+    off = o;
+  }
+  return off ?? null;
+}
+
+function remember(memo: Map<number, number | null>, key: number, off: number | null): void {
+  if (memo.size > MEMO_LIMIT) memo.clear();
+  memo.set(key, off);
+}
+
+const HOUR = 3_600_000;
+
+/** The number written by the `len` ASCII digits of `t` at `at` (already checked to be digits). */
+function digitsAt(t: string, at: number, len: number): number {
+  let v = 0;
+  for (let i = at; i < at + len; i++) v = v * 10 + t.charCodeAt(i) - 48;
+  return v;
+}
+
 function fastTimestamp(value: string, field: string): string | null {
   const t = value.trim();
-  const m = STAMP.exec(t);
-  if (!m || Number(m[5]) > 59 || Number(m[6]) > 59) return legacyTimestamp(t, field, BOX_TIME_ZONE);
-  const hour = t.slice(0, 10);
-  let off = hourOffsets.get(hour);
-  if (off === undefined) {
-    const wall = (mm: string) => Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +mm.slice(0, 2), +mm.slice(2));
-    const at = (mm: string) => {
-      const iso = legacyTimestamp(hour + mm, field, BOX_TIME_ZONE);
-      return iso === null ? NaN : wall(mm) - Date.parse(iso);
-    };
-    const a = at('0000');
-    off = a === at('5959') && !Number.isNaN(a) ? a : null;
-    if (hourOffsets.size > 100_000) hourOffsets.clear();
-    hourOffsets.set(hour, off);
+  let digits = t.length === 14;
+  for (let i = 0; digits && i < 14; i++) {
+    const c = t.charCodeAt(i);
+    digits = c >= 48 && c <= 57;
   }
-  if (off === null) return legacyTimestamp(t, field, BOX_TIME_ZONE);
-  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return new Date(wall - off).toISOString().replace('.000Z', 'Z');
+  if (!digits) return legacyTimestamp(t, field, BOX_TIME_ZONE);
+  const y = digitsAt(t, 0, 4);
+  const mo = digitsAt(t, 4, 2);
+  const d = digitsAt(t, 6, 2);
+  const h = digitsAt(t, 8, 2);
+  const mi = digitsAt(t, 10, 2);
+  const sec = digitsAt(t, 12, 2);
+  if (h > 23 || mi > 59 || sec > 59) return legacyTimestamp(t, field, BOX_TIME_ZONE);
+  const day = y * 10_000 + mo * 100 + d;
+  let off = dayOffsets.get(day);
+  if (off === undefined) {
+    const exact = legacyTimestamp(t, field, BOX_TIME_ZONE);
+    const start = Date.UTC(y, mo - 1, d);
+    const end = start + 24 * HOUR - 1000;
+    // Only a date legacyTimestamp has read is remembered (all zeros reads as "no date").
+    if (exact !== null)
+      remember(dayOffsets, day, sameOffset([start - 3 * HOUR, start, end, end + 3 * HOUR], field));
+    return exact;
+  }
+  if (off === null) {
+    const hourKey = day * 100 + h;
+    off = hourOffsets.get(hourKey);
+    if (off === undefined) {
+      const exact = legacyTimestamp(t, field, BOX_TIME_ZONE);
+      const start = Date.UTC(y, mo - 1, d, h);
+      if (exact !== null) remember(hourOffsets, hourKey, sameOffset([start, start + HOUR - 1000], field));
+      return exact;
+    }
+    if (off === null) return legacyTimestamp(t, field, BOX_TIME_ZONE);
+  }
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, sec) - off).toISOString().replace('.000Z', 'Z');
 }
 
 /** normaliseAccount with the fast timestamp (same result). */

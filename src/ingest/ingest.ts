@@ -29,7 +29,14 @@ import {
 } from './ledger.ts';
 import { hashFile, readRecords, type ReadStats } from './reader.ts';
 import { RowProcessor } from './rows.ts';
-import { copyStager, dropStaging, insertStager, stagingTable, type Stager } from './staging.ts';
+import {
+  copyStager,
+  dropStaging,
+  insertStager,
+  mostlyUnchanged,
+  stagingTable,
+  type Stager,
+} from './staging.ts';
 
 /** A feed together with the system whose adapter declares it. */
 export type SystemFeed = Feed & { system: string };
@@ -226,7 +233,14 @@ export class Ingestor {
       const ts = performance.now();
       stager =
         store.kind === 'postgres' && this.opts.copyUrl
-          ? await copyStager(this.opts.copyUrl, store.schema, table)
+          ? await copyStager(
+              this.opts.copyUrl,
+              store.schema,
+              table,
+              (await mostlyUnchanged(store, feed.mode.kind, feed.system, feed.target.resource))
+                ? 'text'
+                : 'jsonb',
+            )
           : await insertStager(store, table);
       const proc = (processor = new RowProcessor(feed, match.businessDate, stager));
       const stats: ReadStats = { bytes: 0, sha256: '' };

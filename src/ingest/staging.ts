@@ -23,11 +23,22 @@ export interface Stager extends StageSink {
   abort(): Promise<void>;
 }
 
-async function createTable(db: { query(sql: string): Promise<unknown> }, table: string): Promise<void> {
+/**
+ * `data` is the record's canonical JSON, and the apply reads it as `data::jsonb`. Staged as text,
+ * PostgreSQL parses only the rows the diff finds new or changed (parsing them all cost 2.3 µs a row
+ * on COPY); staged as jsonb, every row is parsed once on the way in, which is cheaper when every
+ * row is written (the apply reads the data twice: records and events). The batched inserts stage
+ * jsonb: they get it parsed already, as part of the batch's JSON.
+ */
+async function createTable(
+  db: { query(sql: string): Promise<unknown> },
+  table: string,
+  dataType: 'text' | 'jsonb',
+): Promise<void> {
   await db.query(`DROP TABLE IF EXISTS ${table}`);
   await db.query(
     `CREATE UNLOGGED TABLE ${table} (
-       line integer NOT NULL, key text, status text NOT NULL, op text NOT NULL, hash text, data jsonb,
+       line integer NOT NULL, key text, status text NOT NULL, op text NOT NULL, hash text, data ${dataType},
        field text, reason_code text, reason text, raw text)`,
   );
 }
@@ -68,8 +79,32 @@ function copyLine(r: StageRow): string {
   );
 }
 
+/**
+ * Whether most rows of a file will leave their records as they are: a snapshot of a resource that
+ * already has live records (a nightly snapshot changes a few percent of them). The first snapshot
+ * and delta files write (nearly) every row.
+ */
+export async function mostlyUnchanged(
+  store: Store,
+  mode: 'snapshot' | 'delta',
+  system: string,
+  resource: string,
+): Promise<boolean> {
+  if (mode !== 'snapshot') return false;
+  const r = await store.query<{ live: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM records WHERE system = $1 AND resource = $2 AND deleted_at IS NULL) AS live`,
+    [system, resource],
+  );
+  return r.rows[0]!.live;
+}
+
 /** COPY rows into the staging table over a dedicated connection (pg-copy-streams). */
-export async function copyStager(url: string, schema: string, table: string): Promise<Stager> {
+export async function copyStager(
+  url: string,
+  schema: string,
+  table: string,
+  dataType: 'text' | 'jsonb',
+): Promise<Stager> {
   const client = new pg.Client({
     connectionString: url,
     options: `-c search_path=${assertIdentifier(schema)},public`,
@@ -77,7 +112,7 @@ export async function copyStager(url: string, schema: string, table: string): Pr
   client.on('error', () => undefined);
   await client.connect();
   try {
-    await createTable(client, table);
+    await createTable(client, table, dataType);
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;
@@ -156,7 +191,7 @@ function jsonRow(r: StageRow): string {
  * of ten array parameters (their per-element serialising and parsing).
  */
 export async function insertStager(store: Store, table: string): Promise<Stager> {
-  await createTable(store, table);
+  await createTable(store, table, 'jsonb');
   const BATCH = 5000;
   let rows: StageRow[] = [];
   const flush = async () => {
