@@ -1,8 +1,8 @@
 /**
  * Two seam services sharing one store (on PostgreSQL: two pools on one schema, as two processes
- * would be; on PGlite: one embedded database). Store reads are batched, never cached: once a change
- * has committed through one service, every read that starts afterwards on the other sees it, even
- * while reads of the same record are in flight there.
+ * would be; on PGlite: one embedded database). Store reads are batched (and, on PGlite only, cached
+ * until the next write): once a change has committed through one service, every read that starts
+ * afterwards on the other sees it, even while reads of the same record are in flight there.
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';

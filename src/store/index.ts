@@ -7,6 +7,7 @@ import type { Store } from './types.ts';
 
 export * from './types.ts';
 export { migrate } from './migrate.ts';
+export { StoreLockedError, type LockHolder } from './lock.ts';
 
 export interface StoreOptions {
   url?: string;

@@ -1,11 +1,26 @@
 /**
  * The store embedded in the process: PGlite (PostgreSQL compiled to WASM). One session, so
  * statements are serialised; fine for a pilot, and the same SQL as on a real server.
+ *
+ * One process owns the database (README, docs/ingest.md: CLI commands only while `seam serve` is
+ * stopped), and one Store in it: the folder is locked (./lock.ts) from before PGlite opens it until
+ * close(), and a second opener, in another process or this one, fails at once with
+ * StoreLockedError. A second process would be a writer this one could not see (its writes never
+ * reach this process's PGlite, and the folder is damaged). So every write this process can see
+ * passes through the Store returned here, which keeps a write generation (`writeGeneration`) that
+ * lets the records loader cache reads safely.
  */
 import fs from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { lockFolder, type FolderLock } from './lock.ts';
 import { schemaListener } from './notify.ts';
-import { assertIdentifier, type Queryable, type QueryResult, type Store } from './types.ts';
+import {
+  assertIdentifier,
+  type Queryable,
+  type QueryResult,
+  type Store,
+  type WriteGeneration,
+} from './types.ts';
 
 type Transaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
 
@@ -24,15 +39,66 @@ function queryable(db: PGlite | Transaction): Queryable {
   };
 }
 
-/** dataDir: a folder for durable state, or `memory://` for a throwaway database (tests). */
+/**
+ * dataDir: a folder for durable state, or `memory://` for a throwaway database (tests, unlocked:
+ * each is its own). Throws StoreLockedError when the folder is open already.
+ */
 export async function openPglite(opts: { dataDir: string; schema: string }): Promise<Store> {
   const schema = assertIdentifier(opts.schema);
-  if (!opts.dataDir.startsWith('memory://')) fs.mkdirSync(opts.dataDir, { recursive: true });
-  const db = await PGlite.create(opts.dataDir, {
-    parsers: { [DATE_OID]: (v: string) => v, [pgliteTypes.INT8]: (v: string) => Number(v) },
-  });
-  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public;`);
-  const base = queryable(db);
+  let lock: FolderLock | undefined;
+  if (!opts.dataDir.startsWith('memory://')) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    lock = lockFolder(opts.dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(opts.dataDir, {
+      parsers: { [DATE_OID]: (v: string) => v, [pgliteTypes.INT8]: (v: string) => Number(v) },
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  try {
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public;`);
+  } catch (err) {
+    // The first error is the one to report; closing is only tidying up.
+    await db.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
+  const raw = queryable(db);
+  // The write generation. Every statement, transaction and session counts as a write (whatever it
+  // does) from the moment it is called until it has finished, committed or rolled back: `gen` moves
+  // at both ends, `writing` counts those in flight. PGlite runs one statement at a time and a
+  // top-level statement never runs inside another caller's transaction (both wait on its
+  // transaction mutex), so a `read` begun and ended at one generation with nothing in flight saw
+  // the committed state, and that state stands until `gen` next moves.
+  let gen = 0;
+  let writing = 0;
+  const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
+    writing++;
+    gen++;
+    try {
+      return await fn();
+    } finally {
+      writing--;
+      gen++;
+    }
+  };
+  const base: Queryable = {
+    query: (sql, params) => counted(() => raw.query(sql, params)),
+    exec: (sql) => counted(() => raw.exec(sql)),
+  };
+  const writeGeneration: WriteGeneration = {
+    current: () => (writing === 0 ? gen : undefined),
+    read(sql, params) {
+      // A guard against misuse, not a proof: the caller still promises the SELECT calls nothing
+      // that writes.
+      if (!/^\s*SELECT\s/i.test(sql)) throw new Error('writeGeneration.read runs SELECT statements only');
+      return raw.query(sql, params);
+    },
+  };
   // A session-level lock (advisory lock, LISTEN) on PGlite is the whole database's one session:
   // serialise withSession callers so one caller's locks are not another's.
   let sessionChain: Promise<unknown> = Promise.resolve();
@@ -43,19 +109,23 @@ export async function openPglite(opts: { dataDir: string; schema: string }): Pro
     query: base.query,
     exec: base.exec,
     transaction(fn) {
-      return db.transaction((tx) => fn(queryable(tx)));
+      return counted(() => db.transaction((tx) => fn(queryable(tx))));
     },
     withSession(fn) {
-      const run = sessionChain.then(() => fn(base));
+      // Counted whole: statements a session runs between its own BEGIN and COMMIT are not
+      // committed yet, and top-level reads would see them.
+      const run = counted(() => sessionChain.then(() => fn(base)));
       sessionChain = run.catch(() => undefined);
       return run;
     },
+    writeGeneration,
     async listen(channel, onPayload) {
       const unsub = await db.listen(assertIdentifier(channel), schemaListener(schema, onPayload));
       return async () => unsub();
     },
     async ping() {
       if (closed) throw new Error('embedded store is closed');
+      // Not counted as a write: it reads nothing.
       await db.query('SELECT 1');
     },
     stats() {
@@ -64,7 +134,11 @@ export async function openPglite(opts: { dataDir: string; schema: string }): Pro
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

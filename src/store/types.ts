@@ -26,6 +26,25 @@ export interface PoolStats {
 
 export type StoreKind = 'postgres' | 'pglite';
 
+/**
+ * A count of the writes that may have touched a store's database, for a store that sees every one
+ * of them: embedded PGlite, whose database one process opens through one Store object. PostgreSQL
+ * has none (other processes write there), so nothing may be cached against it.
+ *
+ * Every statement and transaction run through the store counts as a write (a SELECT too: the store
+ * cannot tell what a statement does), except those run through `read`.
+ */
+export interface WriteGeneration {
+  /**
+   * The generation now, or undefined while any write is in flight. It changes when a write starts
+   * and again when it ends, so two equal answers mean no write ran at any moment in between: an
+   * answer read between them is still the database's current state.
+   */
+  current(): number | undefined;
+  /** One statement that does not count as a write. Only for statements that cannot change data. */
+  read<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
 export interface Store extends Queryable {
   readonly kind: StoreKind;
   readonly schema: string;
@@ -42,6 +61,8 @@ export interface Store extends Queryable {
   ping(timeoutMs: number): Promise<void>;
   stats(): PoolStats;
   close(): Promise<void>;
+  /** Only on a store that sees every write to its database (PGlite); see WriteGeneration. */
+  readonly writeGeneration?: WriteGeneration;
 }
 
 /** Thrown when the database cannot be reached (as opposed to a query it rejected). */

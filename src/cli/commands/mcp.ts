@@ -9,6 +9,7 @@ import { createLogger } from '../../log.ts';
 import { bridgeStdio } from '../../mcp/bridge.ts';
 import { InvalidKeyError, serveStdio } from '../../mcp/stdio.ts';
 import { defaultModules } from '../../modules.ts';
+import { StoreLockedError } from '../../store/index.ts';
 import { isUnavailable } from '../../store/types.ts';
 import { CliError, EXIT } from '../index.ts';
 import { describeStore } from '../store.ts';
@@ -44,6 +45,9 @@ export function registerMcp(program: Command): void {
             });
       } catch (err) {
         if (err instanceof InvalidKeyError) throw new CliError(err.message, EXIT.failed);
+        // The usual holder is `seam serve`, which this command can reach instead of its store.
+        if (err instanceof StoreLockedError)
+          throw new CliError(`${err.message}; or bridge to a running seam with --url`, EXIT.failed);
         if (isUnavailable(err))
           throw new CliError(`cannot reach the store (${describeStore(config)}): ${(err as Error).message}`);
         throw err;
