@@ -4,7 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { AppContext } from '../context.ts';
 import { areaLogger, type Logger } from '../log.ts';
 import { docsRouter } from './health.ts';
-import { metricsMiddleware } from './metrics.ts';
+import { observeRequest, type Metrics } from './metrics.ts';
 import { Problem, problemHandler } from './problem.ts';
 import type { Api } from './route.ts';
 
@@ -20,38 +20,38 @@ declare module 'node:http' {
 }
 
 /**
- * Request ids and one log line per request: 5xx at error, 4xx at info, the rest at debug, with who
- * asked for what (no headers: nothing to redact, nothing to copy). pino-http did this before, but it
- * binds a serialised child logger to every request whatever the level, which seam never used and
- * which cost ~13% of the CPU of a store-served read (profiled under bench/soap-facade.ts).
+ * Request ids, one log line and the metrics of every request: 5xx at error, 4xx at info, the rest at
+ * debug, with who asked for what (no headers: nothing to redact, nothing to copy). One middleware
+ * with one listener pair, because every layer and listener is paid on every request: pino-http did
+ * the logging before, but it binds a serialised child logger to every request whatever the level,
+ * which seam never used and which cost ~13% of the CPU of a store-served read (profiled under
+ * bench/soap-facade.ts). Metrics count finished responses under their route template.
  */
-function requestLog(log: Logger): RequestHandler {
+function observe(log: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    if (UNLOGGED.has(req.url)) return next();
+    const logged = !UNLOGGED.has(req.url);
     const started = performance.now();
     const done = () => {
       res.off('finish', done);
       res.off('close', done);
       const status = res.statusCode;
-      const level = !res.writableFinished
-        ? 'info'
-        : status >= 500
-          ? 'error'
-          : status >= 400
-            ? 'info'
-            : 'debug';
+      const finished = res.writableFinished;
+      const seconds = (performance.now() - started) / 1000;
+      if (finished) observeRequest(metrics, req, status, seconds);
+      if (!logged) return;
+      const level = !finished ? 'info' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!log.isLevelEnabled(level)) return;
       log[level](
         {
           req: { id, method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress },
           res: { statusCode: status },
-          responseTime: Math.round(performance.now() - started),
+          responseTime: Math.round(seconds * 1000),
         },
-        res.writableFinished ? 'request completed' : 'request aborted',
+        finished ? 'request completed' : 'request aborted',
       );
     };
     res.on('finish', done);
@@ -60,20 +60,27 @@ function requestLog(log: Logger): RequestHandler {
   };
 }
 
-/** Bodies must be JSON; anything else is refused before it is read (415). */
-const requireJsonBodies: RequestHandler = (req, _res, next) => {
-  const hasBody =
-    Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody || req.is(['application/json', 'application/*+json'])) return next();
-  next(
-    new Problem({
-      status: 415,
-      code: 'unsupported_media_type',
-      title: 'Unsupported media type',
-      detail: `Request bodies must be application/json (got ${req.headers['content-type'] ?? 'no content type'}).`,
-    }),
-  );
-};
+/**
+ * Bodies must be JSON; anything else is refused before it is read (415). Requests without a body
+ * (most of them: reads) skip the JSON parser altogether.
+ */
+function jsonBodies(limit: string): RequestHandler {
+  const parse = express.json({ limit, type: ['application/json', 'application/*+json'] });
+  return (req, res, next) => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return next();
+    if (req.is(['application/json', 'application/*+json'])) return parse(req, res, next);
+    next(
+      new Problem({
+        status: 415,
+        code: 'unsupported_media_type',
+        title: 'Unsupported media type',
+        detail: `Request bodies must be application/json (got ${req.headers['content-type'] ?? 'no content type'}).`,
+      }),
+    );
+  };
+}
 
 export function createApp(ctx: AppContext, api: Api): Express {
   const app = express();
@@ -82,14 +89,13 @@ export function createApp(ctx: AppContext, api: Api): Express {
   app.set('query parser', 'extended');
   const log = areaLogger(ctx.log, 'http');
 
-  app.use(requestLog(log));
-  app.use(metricsMiddleware(ctx.metrics));
-  app.use(requireJsonBodies);
-  app.use(
-    express.json({ limit: ctx.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }),
-  );
-  app.use(docsRouter(api));
+  // No ETags: answers carry their own freshness (as_of, stale), so a hash of each body would rarely
+  // match and costs a SHA-1 of every response.
+  app.set('etag', false);
+  app.use(observe(log, ctx.metrics));
+  app.use(jsonBodies(ctx.config.http.bodyLimit));
   app.use(api.mount(ctx.authorize));
+  app.use(docsRouter(api));
   app.use((req, _res, next) => {
     next(
       new Problem({

@@ -1,5 +1,5 @@
 /** Prometheus metrics (prom-client). One registry per service instance so tests stay isolated. */
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 import client from 'prom-client';
 import type { Store } from '../store/types.ts';
 
@@ -40,16 +40,10 @@ export function createMetrics(store: Store): Metrics {
   return { registry, httpRequests, httpDuration };
 }
 
-/** Records every request under its route template (never the raw path: ids would explode cardinality). */
-export function metricsMiddleware(m: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const end = m.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      end(labels);
-      m.httpRequests.inc(labels);
-    });
-    next();
-  };
+/** Counts one finished request under its route template (never the raw path: ids would explode cardinality). */
+export function observeRequest(m: Metrics, req: Request, status: number, seconds: number): void {
+  const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+  const labels = { method: req.method, route, status: String(status) };
+  m.httpDuration.observe(labels, seconds);
+  m.httpRequests.inc(labels);
 }
