@@ -1,41 +1,39 @@
 /**
  * The hash chain: hash(n) = sha256(hash(n-1) + "\n" + canonical JSON of entry n's content).
- * Canonical JSON sorts object keys at every depth, so the value read back from jsonb (which reorders
- * keys) hashes the same as the value written.
+ * Canonical JSON (src/canonical.ts) sorts object keys at every depth, so the value read back from
+ * jsonb (which reorders keys) hashes the same as the value written.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical.ts';
 import type { DbAuditRow, PreparedEntry } from './types.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+/**
+ * The hashed content of entry `seq`: canonicalJson({ seq, at, actor: [kind, id, name], action,
+ * records, input, decision, reason, status, result, requestId }), written out directly in that
+ * object's sorted key order (one hash per request, so no object and no sort per entry).
+ */
+export function entryContent(seq: number, e: PreparedEntry): string {
+  // As canonicalJson, a field whose value is undefined is left out (rows read back have none).
+  const f = (k: string, v: unknown) => (v === undefined ? '' : `,"${k}":${canonicalJson(v)}`);
+  const body =
+    f('action', e.action) +
+    f('actor', [e.actorKind, e.actorId, e.actorName]) +
+    f('at', e.at.toISOString()) +
+    f('decision', e.decision) +
+    f('input', e.input) +
+    f('reason', e.reason) +
+    f('records', e.records) +
+    f('requestId', e.requestId) +
+    f('result', e.result) +
+    f('seq', seq) +
+    f('status', e.status);
+  return `{${body.slice(1)}}`;
 }
 
 export function entryHash(prevHash: string, seq: number, e: PreparedEntry): string {
-  const content = canonicalJson({
-    seq,
-    at: e.at.toISOString(),
-    actor: [e.actorKind, e.actorId, e.actorName],
-    action: e.action,
-    records: e.records,
-    input: e.input,
-    decision: e.decision,
-    reason: e.reason,
-    status: e.status,
-    result: e.result,
-    requestId: e.requestId,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  return createHash('sha256').update(prevHash).update('\n').update(entryContent(seq, e)).digest('hex');
 }
 
 export function preparedFromRow(r: DbAuditRow): PreparedEntry {

@@ -83,7 +83,12 @@ export class Masker {
       actorId: text(e.actor.id, 200)!,
       actorName: text(e.actor.name, 200)!,
       action: text(e.action, 300)!,
-      records: [...new Set(e.records ?? [])].slice(0, 1000).map((r) => text(r, 300)!),
+      records: (!e.records || e.records.length === 0
+        ? []
+        : e.records.length === 1
+          ? e.records
+          : [...new Set(e.records)].slice(0, 1000)
+      ).map((r) => text(r, 300)!),
       input: this.maskBounded(e.input),
       decision: e.decision ?? 'allowed',
       reason: text(e.reason, 1000),

@@ -70,27 +70,28 @@ export function auditService(writer: AuditWriter, masker: Masker): AuditService 
       if (!res || res.locals[TRACKED]) return;
       res.locals[TRACKED] = true;
       const at = new Date();
-      let done = false;
       const finish = () => {
-        if (done) return;
-        done = true;
+        res.off('finish', finish);
+        res.off('close', finish);
         const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path;
         const given = explicitInput(res);
-        void svc.record({
-          actor: { kind: principal.kind, id: principal.id, name: principal.name },
-          action: `${req.method} ${route}`,
-          records: touchedRecords(res),
-          input: given ? given.value : requestInput(req),
-          decision: decision.allowed ? 'allowed' : 'denied',
-          reason: decision.reason,
-          status: res.statusCode,
-          result: res.writableFinished ? undefined : { aborted: true },
-          requestId: req.id === undefined ? undefined : String(req.id),
-          at,
-        });
+        writer.add(
+          masker.prepare({
+            actor: { kind: principal.kind, id: principal.id, name: principal.name },
+            action: `${req.method} ${route}`,
+            records: touchedRecords(res),
+            input: given ? given.value : requestInput(req),
+            decision: decision.allowed ? 'allowed' : 'denied',
+            reason: decision.reason,
+            status: res.statusCode,
+            result: res.writableFinished ? undefined : { aborted: true },
+            requestId: req.id === undefined ? undefined : String(req.id),
+            at,
+          }),
+        );
       };
-      res.once('finish', finish);
-      res.once('close', finish);
+      res.on('finish', finish);
+      res.on('close', finish);
     },
   };
   return svc;

@@ -12,7 +12,8 @@ import type { PreparedEntry } from './types.ts';
 
 interface Pending {
   entry: PreparedEntry;
-  done: () => void;
+  /** Absent for entries nobody waits for (`add`). */
+  done?: () => void;
 }
 
 export interface WriterOptions {
@@ -46,15 +47,23 @@ export class AuditWriter {
 
   /** Queue one entry; resolves once it is in the store. Never rejects. */
   enqueue(entry: PreparedEntry): Promise<void> {
+    return new Promise<void>((done) => this.push({ entry, done }));
+  }
+
+  /** Queue one entry nobody waits for (one per request: no promise to make and keep). */
+  add(entry: PreparedEntry): void {
+    this.push({ entry });
+  }
+
+  private push(p: Pending): void {
     if (this.queue.length >= MAX_QUEUE) {
-      this.log.error({ auditEntry: entry }, 'audit queue full; entry written to the log instead');
-      return Promise.resolve();
+      this.log.error({ auditEntry: p.entry }, 'audit queue full; entry written to the log instead');
+      p.done?.();
+      return;
     }
-    return new Promise<void>((done) => {
-      this.queue.push({ entry, done });
-      if (this.queue.length >= this.opts.batchMax) this.kick();
-      else this.schedule(this.opts.flushMs);
-    });
+    this.queue.push(p);
+    if (this.queue.length >= this.opts.batchMax) this.kick();
+    else this.schedule(this.opts.flushMs);
   }
 
   /** Write everything queued so far (and anything queued meanwhile). */
@@ -86,7 +95,7 @@ export class AuditWriter {
       { auditEntries: lost.map((p) => p.entry), count: lost.length },
       'audit entries could not be stored before shutdown; they are in this log line',
     );
-    for (const p of lost) p.done();
+    for (const p of lost) p.done?.();
   }
 
   private schedule(ms: number): void {
@@ -122,7 +131,7 @@ export class AuditWriter {
         ),
       );
       this.failures = 0;
-      for (const p of batch) p.done();
+      for (const p of batch) p.done?.();
       this.opts.onWritten?.(batch.length);
     } catch (err) {
       this.failures += 1;

@@ -1,19 +1,10 @@
 /** Reading and writing current records. Writers pass their transaction so records and events commit together. */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical.ts';
 import type { Queryable } from '../store/types.ts';
 import { fromDb, type DbRecord, type RecordSource, type StoredRecord } from './types.ts';
 
-/** Canonical JSON (sorted keys) so equal records hash equal whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
-}
+export { canonicalJson } from '../canonical.ts';
 
 export function recordHash(data: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(data)).digest('hex');
