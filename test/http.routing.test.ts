@@ -108,6 +108,19 @@ describe('route groups', () => {
     assert.equal((await get('/v1/broken/x')).status, 400, 'a params problem is an error too');
   });
 
+  it('answers JSON with its type and length, and HEAD with the headers alone', async () => {
+    const r = await fetch(`${base}/v1/things/42`);
+    const text = await r.text();
+    assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(Number(r.headers.get('content-length')), Buffer.byteLength(text));
+    assert.equal(r.headers.get('etag'), null, 'no ETag (express would add one to res.json)');
+    assert.deepEqual(JSON.parse(text), { matched: '/v1/things/:id', route: '/v1/things/:id', got: 'one' });
+    const h = await fetch(`${base}/v1/things/42`, { method: 'HEAD' });
+    assert.equal(h.status, 200);
+    assert.equal(h.headers.get('content-length'), r.headers.get('content-length'));
+    assert.equal(await h.text(), '');
+  });
+
   it('refuses a literal route declared after a wildcard that could shadow it', () => {
     const a = new Api();
     const add = (path: string) =>
