@@ -291,22 +291,6 @@ const rate = (r: CannonRun) => r.requests / Math.max(r.seconds, 1e-9);
 
 async function storeReads(sim: Sim): Promise<void> {
   const seam = await startSeam(sim.url, {}, false);
-  if (process.env.BENCH_SQL) await seam.ctx.store.exec(process.env.BENCH_SQL);
-  if (process.env.BENCH_COUNT) {
-    const st = seam.ctx.store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    const counts = new Map<string, number>();
-    for (const m of ['query', 'exec']) {
-      const orig = st[m]!.bind(st);
-      st[m] = (sql: unknown, ...rest: unknown[]) => {
-        const k = `${m} ${String(sql).replace(/\s+/g, ' ').slice(0, 90)}`;
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-        return orig(sql, ...rest);
-      };
-    }
-    const origTx = st.transaction!.bind(st);
-    st.transaction = (fn: unknown) => { counts.set('transaction', (counts.get('transaction') ?? 0) + 1); return origTx(fn); };
-    process.on('exit', () => console.log([...counts].sort((a, b) => b[1] - a[1]).slice(0, 30)));
-  }
   const bare = express();
   const constant = {
     system: 'erp',
