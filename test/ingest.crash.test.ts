@@ -19,8 +19,13 @@ import { ROOT, SEAM_BIN, runSeam } from './helpers/process.ts';
 import { openStore } from '../src/store/index.ts';
 import { disposeTestStore, openTestStore, silentLog, storeTargets, uniqueSchema } from './helpers/store.ts';
 
-/** Rows per snapshot: big enough that the apply takes a while, small enough for a 2-core CI. */
-const ROWS: Record<string, number> = { postgres: 100_000, pglite: 5_000 };
+/**
+ * Rows per snapshot. On PostgreSQL the size the issue asks for: a million-row snapshot (999,000,
+ * because the demo's account numbers have 6 digits and the second snapshot adds 0.1% new keys
+ * above the first's). On PGlite, where one core runs both the ingest and the database, a smaller
+ * one that still keeps the apply transaction open for a while.
+ */
+const ROWS: Record<string, number> = { postgres: 999_000, pglite: 5_000 };
 
 /** Start `seam ingest FILE` and SIGKILL it as soon as it logs `marker`. */
 function killAt(
