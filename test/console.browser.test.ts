@@ -126,12 +126,8 @@ function orderDeltas(dir: string): { partial: string; rejected: string } {
   };
 }
 
-// One store is enough here: the console is a thin client, and every area under it runs its own
-// suites on both stores. PGlite is the store `npm start` uses. (The file passes on PostgreSQL too:
-// loop over storeTargets() to run it there; it doubles the time.)
-const browserTargets = storeTargets().filter((t) => t.kind === 'pglite');
-
-for (const target of browserTargets) {
+// On both stores, like every suite: PGlite is what `npm start` uses, PostgreSQL what production does.
+for (const target of storeTargets()) {
   describe(`the operator console in Chromium on ${target.kind}`, () => {
     let store: Store;
     let sim: ErpSimulator;
