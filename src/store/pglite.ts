@@ -10,7 +10,10 @@
  * passes through the Store returned here, which keeps a write generation (`writeGeneration`) that
  * lets the records loader cache reads safely.
  */
+import { execFile as execFileCb } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { lockFolder, type FolderLock } from './lock.ts';
 import { schemaListener } from './notify.ts';
@@ -21,6 +24,8 @@ import {
   type Store,
   type WriteGeneration,
 } from './types.ts';
+
+const execFile = promisify(execFileCb);
 
 type Transaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
 
@@ -40,6 +45,38 @@ function queryable(db: PGlite | Transaction): Queryable {
 }
 
 /**
+ * Make a new folder's database (initdb) in a short-lived child process. PGlite runs initdb as a
+ * second WASM instance whose memory stays with the process that ran it: opening a new folder
+ * in-process left `seam serve` at 845 MB RSS for its whole life, against 363 MB when it opens a
+ * folder made before. The database is made in a sibling folder and renamed into place, so a crash
+ * half-way never leaves a half-made database where the store is.
+ */
+async function initIfNew(dir: string): Promise<void> {
+  if (fs.existsSync(path.join(dir, 'PG_VERSION')) || fs.readdirSync(dir).length > 0) return;
+  // The folder's lock is held: no other process is making this database, so any sibling
+  // `.init-*` folder is what a crash left behind.
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.init-`;
+  for (const name of fs.readdirSync(parent))
+    if (name.startsWith(prefix)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  const tmp = path.join(parent, `${prefix}${process.pid}`);
+  const script =
+    `const { PGlite } = await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))});\n` +
+    `const db = await PGlite.create(${JSON.stringify(tmp)});\nawait db.close();\n`;
+  try {
+    await execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 5 * 60_000 });
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const detail = (err as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' ');
+    throw new Error(`could not create the embedded database in ${dir}: ${detail || (err as Error).message}`, {
+      cause: err,
+    });
+  }
+  fs.rmdirSync(dir);
+  fs.renameSync(tmp, dir);
+}
+
+/**
  * dataDir: a folder for durable state, or `memory://` for a throwaway database (tests, unlocked:
  * each is its own). Throws StoreLockedError when the folder is open already.
  */
@@ -52,6 +89,7 @@ export async function openPglite(opts: { dataDir: string; schema: string }): Pro
   }
   let db: PGlite;
   try {
+    if (lock) await initIfNew(opts.dataDir);
     db = await PGlite.create(opts.dataDir, {
       parsers: { [DATE_OID]: (v: string) => v, [pgliteTypes.INT8]: (v: string) => Number(v) },
     });
