@@ -6,7 +6,8 @@
 import type { Feed } from '../adapter/feed.ts';
 import { canonicalJson } from '../records/repo.ts';
 import type { Queryable, Store } from '../store/types.ts';
-import { readAll, type OkRow } from './check-read.ts';
+import { readAll } from './check-read.ts';
+import { RowOp, type KeyedRows } from './check-rows.ts';
 import type { ApplyCounts } from './apply.ts';
 import type { SystemFeed } from './ingest.ts';
 import type { StageSink } from './rows.ts';
@@ -34,8 +35,7 @@ export function readOnly<T>(store: Store, fn: (tx: Queryable) => Promise<T>): Pr
 export async function diffRows(
   tx: Queryable,
   feed: SystemFeed,
-  effective: OkRow[],
-  fileKeys: Set<string>,
+  rows: KeyedRows,
   holdDeletes: boolean,
   limit: number,
 ): Promise<{ diff: RecordDiff; before: Map<string, Record<string, unknown>> }> {
@@ -58,31 +58,42 @@ export async function diffRows(
     updates: [],
     deletedKeys: [],
   };
-  for (let i = 0; i < effective.length; i += KEY_CHUNK) {
-    const part = effective.slice(i, i + KEY_CHUNK);
+  // The rows ingest would apply (good, not duplicated, not superseded), in line order, a chunk of
+  // keys at a time.
+  const part: number[] = [];
+  const compare = async () => {
     const r = await tx.query<{ key: string; hash: string; live: boolean }>(
       `SELECT key, hash, deleted_at IS NULL AS live FROM records
         WHERE system = $1 AND resource = $2 AND key = ANY($3::text[])`,
-      [...sr, part.map((x) => x.key)],
+      [...sr, part.map((i) => rows.key(i))],
     );
     const current = new Map(r.rows.map((x) => [x.key, x]));
-    for (const row of part) {
-      const cur = current.get(row.key);
+    for (const i of part) {
+      const key = rows.key(i);
+      const cur = current.get(key);
       const isLive = cur?.live === true;
-      if (row.op === 'D') {
+      if (rows.op(i) === RowOp.delete) {
         if (isLive) {
           d.deleted++;
-          if (d.deletedKeys.length < limit) d.deletedKeys.push(row.key);
+          if (d.deletedKeys.length < limit) d.deletedKeys.push(key);
         } else d.deleteMissing++;
       } else if (!isLive) {
         d.created++;
-        if (d.createdKeys.length < limit) d.createdKeys.push(row.key);
-      } else if (cur.hash !== row.hash) {
+        if (d.createdKeys.length < limit) d.createdKeys.push(key);
+      } else if (!rows.hashIs(i, cur.hash)) {
         d.updated++;
-        if (d.updates.length < limit) d.updates.push({ key: row.key, line: row.line, changes: {} });
+        if (d.updates.length < limit) d.updates.push({ key, line: rows.line(i), changes: {} });
       } else d.unchanged++;
     }
+    part.length = 0;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const op = rows.op(i);
+    if (op !== RowOp.upsert && op !== RowOp.delete) continue;
+    part.push(i);
+    if (part.length === KEY_CHUNK) await compare();
   }
+  if (part.length > 0) await compare();
   if (feed.mode.kind === 'snapshot' && !holdDeletes) {
     // Every live record whose key is on no row of the file (good or bad) would be deleted.
     let after = '';
@@ -93,7 +104,7 @@ export async function diffRows(
         [...sr, after],
       );
       for (const { key } of page.rows) {
-        if (fileKeys.has(key)) continue;
+        if (rows.has(key)) continue;
         d.deleted++;
         if (d.deletedKeys.length < limit) d.deletedKeys.push(key);
       }

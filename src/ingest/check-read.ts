@@ -4,6 +4,7 @@
  * control records and operation codes for the report (validation stays the processor's).
  */
 import type { Feed } from '../adapter/feed.ts';
+import { KeyedRows, RowOp } from './check-rows.ts';
 import { formatDecimal, parseDecimal } from './decimal.ts';
 import { FileRejected, type RowReasonCode } from './errors.ts';
 import { readRecords, type RawRecord, type ReadStats } from './reader.ts';
@@ -28,19 +29,12 @@ export interface ControlCheck {
   ok: boolean | null;
 }
 
-export interface OkRow {
-  line: number;
-  key: string;
-  hash: string;
-  op: 'U' | 'D';
-}
-
 /** Stands in for the staging table: keeps what the report and the diff need, not the rows' data. */
 export class MemorySink implements StageSink {
-  readonly ok: OkRow[] = [];
+  /** Every row that names its key: the good ones, and the bad ones (they count as the key's rows). */
+  readonly rows = new KeyedRows();
+  /** The first bad rows, up to the limit. */
   readonly bad: BadRow[] = [];
-  /** Keys read from bad rows, with how many rows carry each. */
-  readonly badKeys = new Map<string, number>();
   readonly sample: Record<string, unknown>[] = [];
   readonly ops = { insert: 0, update: 0, delete: 0 };
   /** Operation codes of the batch being processed, by line (delta feeds). */
@@ -52,7 +46,7 @@ export class MemorySink implements StageSink {
 
   add(row: StageRow): void {
     if (row.status === 'bad') {
-      if (row.key !== null) this.badKeys.set(row.key, (this.badKeys.get(row.key) ?? 0) + 1);
+      if (row.key !== null) this.rows.add(row.line, row.key, RowOp.bad, null);
       if (this.bad.length < this.limit)
         this.bad.push({
           line: row.line,
@@ -63,7 +57,7 @@ export class MemorySink implements StageSink {
         });
       return;
     }
-    this.ok.push({ line: row.line, key: row.key!, hash: row.hash!, op: row.op });
+    this.rows.add(row.line, row.key!, row.op === 'D' ? RowOp.delete : RowOp.upsert, row.hash!);
     const op = this.opsByLine.get(row.line);
     if (op) this.ops[op]++;
     if (this.sample.length < this.sampleSize)

@@ -1,9 +1,9 @@
 /**
  * Dry run of one feed file (`seam feed check`): read, validate and diff it exactly as ingest would,
  * with the same readers, row processor and feed declaration, and say what ingest would decide.
- * Nothing is written: rows go to memory instead of a staging table, the store is only read (in a
- * READ ONLY transaction, so the database itself refuses any write), the ledger is only consulted,
- * and the file is never moved. Sample files may live anywhere, not only in the drop folder.
+ * Nothing is written: rows go to memory (in columns, ./check-rows.ts) instead of a staging table,
+ * the store is only read (in a READ ONLY transaction, so the database itself refuses any write), the
+ * ledger is only consulted, and the file is never moved. Sample files may live anywhere, not only in the drop folder.
  */
 import path from 'node:path';
 import type { Feed } from '../adapter/feed.ts';
@@ -16,8 +16,8 @@ import {
   readAll,
   type BadRow,
   type ControlCheck,
-  type OkRow,
 } from './check-read.ts';
+import { RowOp } from './check-rows.ts';
 import { FileRejected } from './errors.ts';
 import { matchName, type NameMatch } from './files.ts';
 import type { SystemFeed } from './ingest.ts';
@@ -177,34 +177,24 @@ export async function checkFile(o: CheckOptions): Promise<CheckReport> {
 
   // What prepareStaging does to the staged rows: a snapshot key on two rows (good or bad) makes the
   // good ones bad too; in a delta only the last operation per key counts.
-  const perKey = new Map<string, number>(sink.badKeys);
-  for (const r of sink.ok) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
-  let effective: OkRow[];
-  let duplicateKeys = 0;
-  let superseded = 0;
-  if (feed.mode.kind === 'snapshot') {
-    effective = [];
-    for (const r of sink.ok) {
-      if (perKey.get(r.key)! === 1) {
-        effective.push(r);
-        continue;
-      }
-      duplicateKeys++;
+  const kept = sink.rows;
+  const { duplicates: duplicateKeys, superseded } = kept.markRepeats(feed.mode.kind);
+  if (duplicateKeys > 0) {
+    // Only the first bad rows are listed: the first duplicates (in line order) are all that can be.
+    for (let i = 0, listed = 0; i < kept.length && listed < o.limit; i++) {
+      if (kept.op(i) !== RowOp.duplicate) continue;
+      const key = kept.key(i);
       sink.bad.push({
-        line: r.line,
-        key: r.key,
+        line: kept.line(i),
+        key,
         code: 'duplicate_key',
         field: feed.key,
-        reason: `key ${r.key} appears on more than one row of the file`,
+        reason: `key ${key} appears on more than one row of the file`,
       });
+      listed++;
     }
     sink.bad.sort((a, b) => a.line - b.line);
     sink.bad.length = Math.min(sink.bad.length, o.limit);
-  } else {
-    const last = new Map<string, OkRow>();
-    for (const r of sink.ok) last.set(r.key, r);
-    effective = [...last.values()].sort((a, b) => a.line - b.line);
-    superseded = sink.ok.length - effective.length;
   }
   const counts = processor.counts;
   const rows = {
@@ -243,10 +233,7 @@ export async function checkFile(o: CheckOptions): Promise<CheckReport> {
     notChecked.push('diff against the store', 'mass-deletion guard');
   } else {
     const holdDeletes = feed.mode.kind === 'snapshot' && counts.badWithoutKey > 0;
-    const fileKeys = new Set<string>(perKey.keys());
-    const found = await readOnly(o.store, (tx) =>
-      diffRows(tx, feed, effective, fileKeys, holdDeletes, o.limit),
-    );
+    const found = await readOnly(o.store, (tx) => diffRows(tx, feed, kept, holdDeletes, o.limit));
     diff = found.diff;
     if (diff.updates.length > 0)
       await fillUpdates(o.file, o.maxLineChars, readFeed, match?.businessDate ?? '', diff, found.before);
