@@ -112,6 +112,8 @@ export class ControlTap {
           );
           continue;
         }
+        // Only a delta's details are looked at here, for their operation.
+        if (this.feed.mode.kind !== 'delta') continue;
         values = Object.fromEntries(f.columns.map((c, i) => [c, rec.fields[i] ?? '']));
       } else {
         const line = rec.fields[0] ?? '';
@@ -124,6 +126,7 @@ export class ControlTap {
           this.takeTrailer(rec.line, sliceFixed(line, f, code) ?? {});
           continue;
         }
+        if (this.feed.mode.kind !== 'delta') continue;
         values = sliceFixed(line, f, code);
       }
       if (values && this.feed.mode.kind === 'delta') {

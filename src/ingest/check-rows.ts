@@ -22,26 +22,44 @@ export type RowOp = (typeof RowOp)[keyof typeof RowOp];
 
 /** sha256, binary. */
 const HASH_BYTES = 32;
+/**
+ * Rows per block of each column. Columns grow a block at a time: nothing is copied as they grow, and
+ * at most one block is unused (2 MiB of hashes).
+ */
+const BLOCK_BITS = 16;
+const BLOCK_ROWS = 1 << BLOCK_BITS;
+const IN_BLOCK = BLOCK_ROWS - 1;
 /** V8 keeps a substring this long or longer as a view of the string it was cut from. */
 const SLICED_MIN_CHARS = 13;
 
+/** What `find` answers for a key on no row of the file. */
+export const NO_ROW = -1;
+/** What `find` answers for a key only on rows ingest would not apply (bad, duplicated). */
+export const NOT_APPLIED = -2;
+
 export class KeyedRows {
   length = 0;
-  private lines = new Uint32Array(1024);
-  private ops = new Uint8Array(1024);
-  private hashes = Buffer.alloc(1024 * HASH_BYTES);
-  private keys: string[] = [];
+  private readonly lines: Uint32Array[] = [];
+  private readonly ops: Uint8Array[] = [];
+  private readonly hashes: Buffer[] = [];
+  private readonly keys: string[] = [];
   private sorted: Uint32Array | undefined;
 
   /** Keep a row; `hash` is the hex sha256 of a good row, null for a bad one. */
   add(line: number, key: string, op: RowOp, hash: string | null): void {
     const i = this.length;
-    if (i === this.lines.length) this.grow();
-    this.lines[i] = line;
-    this.ops[i] = op;
+    const b = i >>> BLOCK_BITS;
+    const at = i & IN_BLOCK;
+    if (at === 0) {
+      this.lines.push(new Uint32Array(BLOCK_ROWS));
+      this.ops.push(new Uint8Array(BLOCK_ROWS));
+      this.hashes.push(Buffer.alloc(BLOCK_ROWS * HASH_BYTES));
+    }
+    this.lines[b]![at] = line;
+    this.ops[b]![at] = op;
     if (
       hash !== null &&
-      (hash.length !== HASH_BYTES * 2 || this.hashes.write(hash, i * HASH_BYTES, 'hex') !== HASH_BYTES)
+      (hash.length !== HASH_BYTES * 2 || this.hashes[b]!.write(hash, at * HASH_BYTES, 'hex') !== HASH_BYTES)
     )
       throw new Error(`row at line ${line}: not a sha256 in hex: ${hash}`);
     // A long key cut from its line (a fixed-width field, say) would keep the whole line in memory:
@@ -52,20 +70,23 @@ export class KeyedRows {
   }
 
   line(i: number): number {
-    return this.lines[i]!;
+    return this.lines[i >>> BLOCK_BITS]![i & IN_BLOCK]!;
   }
   key(i: number): string {
     return this.keys[i]!;
   }
   op(i: number): RowOp {
-    return this.ops[i] as RowOp;
+    return this.ops[i >>> BLOCK_BITS]![i & IN_BLOCK] as RowOp;
   }
-  setOp(i: number, op: RowOp): void {
-    this.ops[i] = op;
+  /** Whether ingest would apply the row (a good row, neither duplicated nor superseded). */
+  applies(i: number): boolean {
+    const op = this.op(i);
+    return op === RowOp.upsert || op === RowOp.delete;
   }
   /** Whether the row's hash is exactly `hex` (the hex text the store keeps in records.hash). */
   hashIs(i: number, hex: string): boolean {
-    return this.hashes.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES) === hex;
+    const at = (i & IN_BLOCK) * HASH_BYTES;
+    return this.hashes[i >>> BLOCK_BITS]!.toString('hex', at, at + HASH_BYTES) === hex;
   }
 
   /** Row numbers ordered by key, then by line: the rows of one key side by side, in file order. */
@@ -83,19 +104,26 @@ export class KeyedRows {
     return order;
   }
 
-  /** Whether some row of the file, good or bad, names this key. */
-  has(key: string): boolean {
+  /**
+   * The row ingest would apply for this key, if any: NO_ROW when no row of the file (good or bad)
+   * names the key, NOT_APPLIED when only rows ingest would not apply do.
+   */
+  find(key: string): number {
     const order = this.byKey();
     let lo = 0;
     let hi = order.length;
+    // The first row whose key is not below `key`.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = this.keys[order[mid]!]!;
-      if (k === key) return true;
-      if (k < key) lo = mid + 1;
+      if (this.keys[order[mid]!]! < key) lo = mid + 1;
       else hi = mid;
     }
-    return false;
+    let found = NO_ROW;
+    for (let j = lo; j < order.length && this.keys[order[j]!] === key; j++) {
+      if (this.applies(order[j]!)) return order[j]!;
+      found = NOT_APPLIED;
+    }
+    return found;
   }
 
   /**
@@ -116,12 +144,12 @@ export class KeyedRows {
         // From the last row of the key back to the first (rows of a key are in line order).
         for (let j = end - 1; j >= start; j--) {
           const i = order[j]!;
-          if (this.ops[i] !== RowOp.upsert && this.ops[i] !== RowOp.delete) continue;
+          if (!this.applies(i)) continue;
           if (mode === 'snapshot') {
-            this.ops[i] = RowOp.duplicate;
+            this.setOp(i, RowOp.duplicate);
             duplicates++;
           } else if (lastGoodSeen) {
-            this.ops[i] = RowOp.superseded;
+            this.setOp(i, RowOp.superseded);
             superseded++;
           } else lastGoodSeen = true;
         }
@@ -131,16 +159,7 @@ export class KeyedRows {
     return { duplicates, superseded };
   }
 
-  private grow(): void {
-    const size = this.lines.length * 2;
-    const lines = new Uint32Array(size);
-    lines.set(this.lines);
-    this.lines = lines;
-    const ops = new Uint8Array(size);
-    ops.set(this.ops);
-    this.ops = ops;
-    const hashes = Buffer.alloc(size * HASH_BYTES);
-    this.hashes.copy(hashes);
-    this.hashes = hashes;
+  private setOp(i: number, op: RowOp): void {
+    this.ops[i >>> BLOCK_BITS]![i & IN_BLOCK] = op;
   }
 }
