@@ -387,3 +387,203 @@ for (const target of storeTargets().filter((t) => t.kind === 'postgres')) {
     });
   });
 }
+
+// What the check says, set against what ingest then does with the same file: every rule that makes
+// rows bad, duplicated or superseded, and every kind of change, on both feed modes.
+for (const target of storeTargets()) {
+  describe(`seam feed check agrees with ingest (${target.kind})`, () => {
+    let dataDir: string;
+    let dropDir: string;
+    let env: Record<string, string | undefined>;
+    let pgStore: Store | undefined;
+    const schema = uniqueSchema('feed_check_vs_ingest');
+    const orderTemplate = zlib
+      .gunzipSync(fs.readFileSync(ORDERS))
+      .toString('utf8')
+      .split('\n')
+      .find((l) => l.startsWith('I,100200,'))!;
+    /** An orders delta row: the fixture's first order under another number, operation and status. */
+    const orderLine = (op: string, no: string, status = 'S') =>
+      orderTemplate.replace(/^I,100200,([^,]*),([^,]*),S,/, `${op},${no},$1,$2,${status},`);
+    const ordersCsv = (lines: string[]) =>
+      [zlib.gunzipSync(fs.readFileSync(ORDERS)).toString('utf8').split('\n')[0], ...lines].join('\n') +
+      `\nTRAILER,${lines.length}\n`;
+
+    async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+      const store = pgStore ?? (await openStore({ schema: 'seam', poolMax: 1, dataDir }, silentLog));
+      try {
+        return (await store.query(sql, params)).rows as T[];
+      } finally {
+        if (!pgStore) await store.close();
+      }
+    }
+
+    /** Check the file, ingest it, and compare everything the check predicted with what happened. */
+    async function checkThenIngest(name: string): Promise<CheckReport> {
+      const file = path.join(dropDir, name);
+      const checked = await json(['feed', 'check', file, '--limit', '100'], env);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+      const c = checked.report!;
+      assert.deepEqual(c.verdict, { status: 'applied' });
+      const run = await runSeam(['ingest', file, '--json'], env);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const outcome = JSON.parse(run.stdout) as {
+        status: string;
+        fileId: string;
+        rows: { total: number; valid: number; quarantined: number };
+        changes: Record<string, number>;
+      };
+      assert.equal(outcome.status, 'applied');
+      assert.deepEqual(outcome.rows, { total: c.rows.read, valid: c.rows.valid, quarantined: c.rows.bad });
+      const d = c.diff!;
+      assert.deepEqual(outcome.changes, {
+        created: d.created,
+        updated: d.updated,
+        deleted: d.deleted,
+        unchanged: d.unchanged,
+      });
+      const [ledger] = await query<{ details: { deletesOfMissingRecords?: number } }>(
+        'SELECT details FROM ingest_files WHERE id = $1',
+        [outcome.fileId],
+      );
+      assert.equal(ledger!.details.deletesOfMissingRecords ?? 0, d.deleteMissing);
+      const quarantined = await query<{
+        line: number;
+        record_key: string | null;
+        field: string;
+        code: string;
+      }>(
+        `SELECT line, record_key, field, reason_code AS code FROM ingest_quarantine WHERE file_id = $1
+          ORDER BY line`,
+        [outcome.fileId],
+      );
+      assert.deepEqual(
+        c.badRows.map((b) => ({ line: b.line, record_key: b.key, field: b.field, code: b.code })),
+        quarantined,
+      );
+      const events = await query<{ change: string; key: string; changes: unknown }>(
+        `SELECT split_part(type, '.', 3) AS change, split_part(subject, '/', 2) AS key, data -> 'changes' AS changes
+           FROM events WHERE data -> 'provenance' ->> 'file' = $1 ORDER BY position`,
+        [name],
+      );
+      const keysOf = (change: string) =>
+        events
+          .filter((e) => e.change === change)
+          .map((e) => e.key)
+          .sort();
+      assert.deepEqual([...d.createdKeys].sort(), keysOf('created'));
+      assert.deepEqual([...d.deletedKeys].sort(), keysOf('deleted'));
+      assert.deepEqual(
+        Object.fromEntries(d.updates.map((u) => [u.key, u.changes])),
+        Object.fromEntries(events.filter((e) => e.change === 'updated').map((e) => [e.key, e.changes])),
+      );
+      return c;
+    }
+
+    before(async () => {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-feed-check-vs-ingest-'));
+      dropDir = path.join(dataDir, 'drop');
+      fs.mkdirSync(dropDir, { recursive: true });
+      // A lenient bad-row policy, so that files full of bad rows are applied and can be compared.
+      env = {
+        SEAM_DATA_DIR: dataDir,
+        DATABASE_URL: undefined,
+        SEAM_INGEST_WATCH: 'false',
+        SEAM_INGEST_MAX_BAD_SHARE: '0.6',
+      };
+      if (target.url) {
+        pgStore = await openTestStore(target, import.meta.filename, { schema });
+        env = { ...env, DATABASE_URL: target.url, SEAM_DB_SCHEMA: schema };
+      }
+      const accounts = Array.from({ length: 20 }, (_, i) =>
+        accountLine(String(200001 + i), `SEED ${i}`, '1.00'),
+      );
+      drop(dropDir, 'ACCOUNTS_20240301.csv', accountsCsv(accounts));
+      drop(
+        dropDir,
+        'ORDERS_DELTA_202403011200.csv.gz',
+        ordersCsv(['100301', '100302', '100303'].map((no) => orderLine('I', no))),
+        { encoding: 'utf-8', gzip: true },
+      );
+      for (const name of ['ACCOUNTS_20240301.csv', 'ORDERS_DELTA_202403011200.csv.gz']) {
+        const r = await runSeam(['ingest', path.join(dropDir, name), '--json'], env);
+        assert.equal(r.code, 0, `seeding ${name}: ${r.stdout}${r.stderr}`);
+      }
+    });
+
+    after(async () => {
+      if (pgStore) await disposeTestStore(pgStore);
+    });
+
+    it('a snapshot with duplicate keys, bad rows, changes, new and missing accounts', async () => {
+      const acc = (no: number, balance = '1.00', status = 'A') =>
+        accountLine(String(no), `SEED ${no - 200001}`, balance, status);
+      drop(
+        dropDir,
+        'ACCOUNTS_20240302.csv',
+        accountsCsv([
+          acc(200001),
+          acc(200002),
+          acc(200003),
+          acc(200004, '2.00'), // changed
+          acc(200005), // twice: both rows bad, the record kept
+          acc(300001), // new
+          acc(200006), // and a bad row of the same key: both bad, the record kept
+          acc(200007, '1.00', 'Z'), // bad only: the record kept
+          acc(200006, '1.00', 'Z'),
+          acc(300002), // new, twice: not created
+          acc(200005),
+          acc(300002, '5.00'),
+          // 200008 to 200010 are missing: deleted (3 of 20, within the feed's mass-deletion guard)
+          ...Array.from({ length: 10 }, (_, i) => acc(200011 + i)),
+        ]),
+      );
+      const c = await checkThenIngest('ACCOUNTS_20240302.csv');
+      assert.deepEqual(c.rows, { read: 22, valid: 15, bad: 7, duplicateKeys: 5, superseded: 0 });
+      assert.deepEqual(
+        c.badRows.map((b) => [b.line, b.key, b.code]),
+        [
+          [6, '200005', 'duplicate_key'],
+          [8, '200006', 'duplicate_key'],
+          [9, '200007', 'invalid_field'],
+          [10, '200006', 'invalid_field'],
+          [11, '300002', 'duplicate_key'],
+          [12, '200005', 'duplicate_key'],
+          [13, '300002', 'duplicate_key'],
+        ],
+      );
+      const d = c.diff!;
+      assert.deepEqual([d.created, d.updated, d.deleted, d.unchanged], [1, 1, 3, 13]);
+      assert.deepEqual(d.deletedKeys, ['200008', '200009', '200010']);
+    });
+
+    it('a delta with deletes, superseded rows, a bad operation and a delete of nothing', async () => {
+      drop(
+        dropDir,
+        'ORDERS_DELTA_202403021200.csv.gz',
+        ordersCsv([
+          orderLine('U', '100301', 'I'), // changed
+          orderLine('D', '100302'), // deleted
+          orderLine('I', '100304'), // new, then changed in the same file: created as last seen
+          orderLine('X', '100305'), // unknown operation: bad
+          orderLine('D', '100399'), // a delete of an order never there
+          orderLine('U', '100304', 'I'),
+          orderLine('I', '100306'), // new and deleted in the same file: a delete of nothing
+          orderLine('D', '100306'),
+          orderLine('U', '100303'), // the same content: unchanged
+        ]),
+        { encoding: 'utf-8', gzip: true },
+      );
+      const c = await checkThenIngest('ORDERS_DELTA_202403021200.csv.gz');
+      assert.deepEqual(c.rows, { read: 9, valid: 8, bad: 1, duplicateKeys: 0, superseded: 2 });
+      assert.deepEqual(c.operations, { insert: 2, update: 3, delete: 3 });
+      const d = c.diff!;
+      assert.deepEqual([d.created, d.updated, d.deleted, d.unchanged, d.deleteMissing], [1, 1, 1, 1, 2]);
+      assert.deepEqual(d.createdKeys, ['100304']);
+      assert.deepEqual(
+        d.updates.map((u) => [u.key, u.line, Object.keys(u.changes)]),
+        [['100301', 2, ['status']]],
+      );
+    });
+  });
+}
