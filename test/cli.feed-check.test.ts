@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import iconv from 'iconv-lite';
+import pg from 'pg';
 import type { CheckReport } from '../src/ingest/check.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { accountLine, accountsCsv, drop } from './helpers/ingest.ts';
@@ -361,13 +362,24 @@ describe('seam feed check without a store', () => {
 // A database without seam's tables: PostgreSQL only (the embedded store is looked for by its folder).
 for (const target of storeTargets().filter((t) => t.kind === 'postgres')) {
   describe('seam feed check on an unmigrated database', () => {
-    it('says when the database has no seam tables yet, and does not create them', async () => {
+    it('says when the database has no seam tables yet, and creates neither them nor the schema', async () => {
       const schema = uniqueSchema('feed_check_unmigrated');
       const r = await json(['feed', 'check', STOCK], {
         SEAM_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-feed-unmigrated-')),
         DATABASE_URL: target.url,
         SEAM_DB_SCHEMA: schema,
       });
+      // A dry run writes nothing: not even the schema it was pointed at.
+      const probe = new pg.Client({ connectionString: target.url });
+      await probe.connect();
+      try {
+        const found = await probe.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+          schema,
+        ]);
+        assert.equal(found.rowCount, 0, 'the check did not create the schema');
+      } finally {
+        await probe.end();
+      }
       const store = await openTestStore(target, import.meta.filename, {
         schema,
         migrate: false,

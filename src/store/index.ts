@@ -15,12 +15,23 @@ export interface StoreOptions {
   poolMax: number;
   /** Root data folder; PGlite keeps its files in `<dataDir>/pglite`. `memory://` for in-memory. */
   dataDir: string;
+  /**
+   * false: do not create the schema when it is missing (read-only callers such as `seam feed
+   * check`, which then find no tables in it). Default true.
+   */
+  createSchema?: boolean;
 }
 
 export async function openStore(opts: StoreOptions, log: Logger): Promise<Store> {
   if (opts.url) {
-    return openPostgres({ url: opts.url, schema: opts.schema, poolMax: opts.poolMax, log });
+    return openPostgres({
+      url: opts.url,
+      schema: opts.schema,
+      poolMax: opts.poolMax,
+      log,
+      createSchema: opts.createSchema ?? true,
+    });
   }
   const dir = opts.dataDir.startsWith('memory://') ? 'memory://' : path.join(opts.dataDir, 'pglite');
-  return openPglite({ dataDir: dir, schema: opts.schema });
+  return openPglite({ dataDir: dir, schema: opts.schema, createSchema: opts.createSchema ?? true });
 }

@@ -80,7 +80,12 @@ async function initIfNew(dir: string): Promise<void> {
  * dataDir: a folder for durable state, or `memory://` for a throwaway database (tests, unlocked:
  * each is its own). Throws StoreLockedError when the folder is open already.
  */
-export async function openPglite(opts: { dataDir: string; schema: string }): Promise<Store> {
+export async function openPglite(opts: {
+  dataDir: string;
+  schema: string;
+  /** false: leave a missing schema missing (see StoreOptions.createSchema). Default true. */
+  createSchema?: boolean;
+}): Promise<Store> {
   const schema = assertIdentifier(opts.schema);
   let lock: FolderLock | undefined;
   if (!opts.dataDir.startsWith('memory://')) {
@@ -98,7 +103,8 @@ export async function openPglite(opts: { dataDir: string; schema: string }): Pro
     throw err;
   }
   try {
-    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public;`);
+    const create = opts.createSchema === false ? '' : `CREATE SCHEMA IF NOT EXISTS ${schema}; `;
+    await db.exec(`${create}SET search_path TO ${schema}, public;`);
   } catch (err) {
     // The first error is the one to report; closing is only tidying up.
     await db.close().catch(() => undefined);

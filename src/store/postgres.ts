@@ -53,23 +53,14 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-export async function openPostgres(opts: {
-  url: string;
-  schema: string;
-  poolMax: number;
-  log: Logger;
-  connectTimeoutMs?: number;
-}): Promise<Store> {
-  const schema = assertIdentifier(opts.schema);
-  // The schema must exist before pooled sessions put it on their search_path.
-  const boot = new pg.Client({
-    connectionString: opts.url,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
-  });
-  boot.on('error', () => undefined);
+/** Reach the server (so a wrong URL fails here, clearly) and create the schema unless told not to. */
+async function boot(url: string, schema: string, create: boolean, connectTimeoutMs = 5000): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  client.on('error', () => undefined);
   try {
-    await boot.connect();
-    await boot.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
+    await client.connect();
+    if (!create) return;
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
       // Two processes creating the same schema at once: the loser sees a unique violation.
       if ((err as { code?: string }).code !== '23505' && (err as { code?: string }).code !== '42P06')
         throw err;
@@ -77,8 +68,22 @@ export async function openPostgres(opts: {
   } catch (err) {
     throw wrap(err);
   } finally {
-    await boot.end().catch(() => undefined);
+    await client.end().catch(() => undefined);
   }
+}
+
+export async function openPostgres(opts: {
+  url: string;
+  schema: string;
+  poolMax: number;
+  log: Logger;
+  connectTimeoutMs?: number;
+  /** false: leave a missing schema missing (its tables then do not exist). Default true. */
+  createSchema?: boolean;
+}): Promise<Store> {
+  const schema = assertIdentifier(opts.schema);
+  // The schema must exist before pooled sessions put it on their search_path.
+  await boot(opts.url, schema, opts.createSchema !== false, opts.connectTimeoutMs);
 
   const pool = new Pool({
     connectionString: opts.url,

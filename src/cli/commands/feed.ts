@@ -141,7 +141,8 @@ async function openIfThere(
       };
   }
   try {
-    return { store: await openStore(config.store, log) };
+    // Read only: a schema that is not there stays not there (nothing to compare with).
+    return { store: await openStore({ ...config.store, createSchema: false }, log) };
   } catch (err) {
     return {
       noStore: {
