@@ -3,7 +3,7 @@
  * depth, `undefined` properties left out, `undefined` array items written as null. Equal values give
  * equal text whatever their key order, so a value read back from jsonb (which reorders keys) hashes
  * the same as the value written. Record hashes and the audit chain both depend on this exact text:
- * changing it breaks every stored hash (test/audit.trail.test.ts pins it).
+ * changing it breaks every stored hash (test/audit.chain.test.ts pins it).
  */
 export function canonicalJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';

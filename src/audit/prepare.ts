@@ -75,6 +75,7 @@ export class Masker {
   }
 
   prepare(e: AuditEntryInput): PreparedEntry {
+    const records = e.records ?? [];
     const text = (s: string | undefined, max: number) =>
       s === undefined ? null : scrub(clean(s)).slice(0, max);
     return {
@@ -83,12 +84,10 @@ export class Masker {
       actorId: text(e.actor.id, 200)!,
       actorName: text(e.actor.name, 200)!,
       action: text(e.action, 300)!,
-      records: (!e.records || e.records.length === 0
-        ? []
-        : e.records.length === 1
-          ? e.records
-          : [...new Set(e.records)].slice(0, 1000)
-      ).map((r) => text(r, 300)!),
+      // Most requests touch one record: nothing to de-duplicate.
+      records: (records.length < 2 ? records : [...new Set(records)].slice(0, 1000)).map((r) =>
+        text(r, 300)!,
+      ),
       input: this.maskBounded(e.input),
       decision: e.decision ?? 'allowed',
       reason: text(e.reason, 1000),

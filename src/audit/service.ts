@@ -20,6 +20,7 @@ import type { Request } from 'express';
 import type { Principal } from '../access/types.ts';
 import type { Queryable } from '../store/types.ts';
 import { appendEntries } from './append.ts';
+import { routeTemplate } from '../http/route.ts';
 import { Masker } from './prepare.ts';
 import { explicitInput, touchedRecords } from './touch.ts';
 import type { AuditEntryInput } from './types.ts';
@@ -73,7 +74,7 @@ export function auditService(writer: AuditWriter, masker: Masker): AuditService 
       const finish = () => {
         res.off('finish', finish);
         res.off('close', finish);
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path;
+        const route = routeTemplate(req) ?? req.path;
         const given = explicitInput(res);
         writer.add(
           masker.prepare({

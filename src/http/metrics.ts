@@ -2,6 +2,7 @@
 import type { Request } from 'express';
 import client from 'prom-client';
 import type { Store } from '../store/types.ts';
+import { routeTemplate } from './route.ts';
 
 export interface Metrics {
   registry: client.Registry;
@@ -42,7 +43,7 @@ export function createMetrics(store: Store): Metrics {
 
 /** Counts one finished request under its route template (never the raw path: ids would explode cardinality). */
 export function observeRequest(m: Metrics, req: Request, status: number, seconds: number): void {
-  const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+  const route = routeTemplate(req) ?? 'unmatched';
   const labels = { method: req.method, route, status: String(status) };
   m.httpDuration.observe(labels, seconds);
   m.httpRequests.inc(labels);

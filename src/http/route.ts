@@ -156,18 +156,24 @@ export class Api {
   }
 }
 
+/** The route template a request matched (`/v1/accounts/:id`), undefined when it matched none. */
+export function routeTemplate(req: Request): string | undefined {
+  return req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
+}
+
 /**
  * What express's res.json does for seam's answers (no ETag: see app.ts; no JSON settings), without
  * its generic send path, which was ~3% of the CPU of a store-served read.
  */
 function sendJson(req: Request, res: Response, body: unknown): void {
-  const text = JSON.stringify(body);
-  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
   if (res.statusCode === 204 || res.statusCode === 304) {
+    // No body, so nothing to describe (as express does).
     res.removeHeader('Content-Type');
     res.end();
     return;
   }
+  const text = JSON.stringify(body);
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(req.method === 'HEAD' ? undefined : text);
 }

@@ -3,7 +3,8 @@
  * with the same readers, row processor and feed declaration, and say what ingest would decide.
  * Nothing is written: rows go to memory (in columns, ./check-rows.ts) instead of a staging table,
  * the store is only read (in a READ ONLY transaction, so the database itself refuses any write), the
- * ledger is only consulted, and the file is never moved. Sample files may live anywhere, not only in the drop folder.
+ * ledger is only consulted, and the file is never moved. Sample files may live anywhere, not only in
+ * the drop folder.
  */
 import path from 'node:path';
 import type { Feed } from '../adapter/feed.ts';

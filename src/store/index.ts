@@ -29,9 +29,9 @@ export async function openStore(opts: StoreOptions, log: Logger): Promise<Store>
       schema: opts.schema,
       poolMax: opts.poolMax,
       log,
-      createSchema: opts.createSchema ?? true,
+      createSchema: opts.createSchema,
     });
   }
   const dir = opts.dataDir.startsWith('memory://') ? 'memory://' : path.join(opts.dataDir, 'pglite');
-  return openPglite({ dataDir: dir, schema: opts.schema, createSchema: opts.createSchema ?? true });
+  return openPglite({ dataDir: dir, schema: opts.schema, createSchema: opts.createSchema });
 }

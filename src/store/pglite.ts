@@ -84,7 +84,7 @@ export async function openPglite(opts: {
   dataDir: string;
   schema: string;
   /** false: leave a missing schema missing (see StoreOptions.createSchema). Default true. */
-  createSchema?: boolean;
+  createSchema?: boolean | undefined;
 }): Promise<Store> {
   const schema = assertIdentifier(opts.schema);
   let lock: FolderLock | undefined;

@@ -79,7 +79,7 @@ export async function openPostgres(opts: {
   log: Logger;
   connectTimeoutMs?: number;
   /** false: leave a missing schema missing (its tables then do not exist). Default true. */
-  createSchema?: boolean;
+  createSchema?: boolean | undefined;
 }): Promise<Store> {
   const schema = assertIdentifier(opts.schema);
   // The schema must exist before pooled sessions put it on their search_path.
