@@ -16,7 +16,13 @@ import type { Store } from '../src/store/types.ts';
 import { issueHuman } from './helpers/humans.ts';
 import { issueKey } from './helpers/keys.ts';
 import { startTestService, type TestService } from './helpers/service.ts';
-import { disposeTestStore, openTestStore, storeTargets } from './helpers/store.ts';
+import {
+  closePeerStore,
+  disposeTestStore,
+  openPeerStore,
+  openTestStore,
+  storeTargets,
+} from './helpers/store.ts';
 
 const admin = { kind: 'human' as const, id: 'test-admin', name: 'test.admin' };
 
@@ -39,10 +45,7 @@ for (const target of storeTargets()) {
 
     before(async () => {
       storeA = await openTestStore(target, import.meta.filename);
-      storeB =
-        target.kind === 'postgres'
-          ? await openTestStore(target, import.meta.filename, { schema: storeA.schema })
-          : storeA;
+      storeB = await openPeerStore(target, storeA, import.meta.filename);
       keysB = keyResolver(storeB, () => frozen);
       sessionsB = sessionResolver(storeB, () => frozen);
       unlisten = await onAccessChange(storeB, () => {
@@ -52,7 +55,7 @@ for (const target of storeTargets()) {
     });
     after(async () => {
       await unlisten?.();
-      if (storeB && storeB !== storeA) await storeB.close();
+      await closePeerStore(storeB, storeA);
       await disposeTestStore(storeA);
     });
 

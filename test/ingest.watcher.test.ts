@@ -6,7 +6,14 @@ import { withClaim } from '../src/ingest/claim.ts';
 import { DropWatcher } from '../src/ingest/watcher.ts';
 import type { Store } from '../src/store/types.ts';
 import { accountLine, accountsCsv, drop, ingestor, tempDrop } from './helpers/ingest.ts';
-import { disposeTestStore, openTestStore, silentLog, storeTargets } from './helpers/store.ts';
+import {
+  closePeerStore,
+  disposeTestStore,
+  openPeerStore,
+  openTestStore,
+  silentLog,
+  storeTargets,
+} from './helpers/store.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/acme-erp/drops');
 
@@ -79,10 +86,7 @@ for (const target of storeTargets()) {
       await store.exec('TRUNCATE ingest_quarantine, ingest_files, records');
       const dir = tempDrop();
       // Both start before any file arrives, then a burst lands.
-      const second =
-        target.kind === 'postgres'
-          ? await openTestStore(target, import.meta.filename, { schema: store.schema })
-          : store;
+      const second = await openPeerStore(target, store, import.meta.filename);
       const a = new DropWatcher(ingestor(store, dir, target), {
         dropDir: dir,
         stableMs: 100,
@@ -141,7 +145,7 @@ for (const target of storeTargets()) {
         assert.deepEqual(fs.readdirSync(dir).sort(), ['archive', 'failed']);
       } finally {
         await Promise.all([a.stop(), b.stop()]);
-        if (second !== store) await second.close();
+        await closePeerStore(second, store);
       }
     });
 

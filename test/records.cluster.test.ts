@@ -13,7 +13,13 @@ import type { Store } from '../src/store/types.ts';
 import { ALL_READ, startFacade, startSim } from './helpers/erp.ts';
 import { bearer, issueKey } from './helpers/keys.ts';
 import { call, type TestService } from './helpers/service.ts';
-import { disposeTestStore, openTestStore, storeTargets } from './helpers/store.ts';
+import {
+  closePeerStore,
+  disposeTestStore,
+  openPeerStore,
+  openTestStore,
+  storeTargets,
+} from './helpers/store.ts';
 
 interface Envelope {
   version: number | null;
@@ -37,10 +43,7 @@ for (const target of storeTargets()) {
 
     before(async () => {
       storeA = await openTestStore(target, import.meta.filename);
-      storeB =
-        target.kind === 'postgres'
-          ? await openTestStore(target, import.meta.filename, { schema: storeA.schema })
-          : storeA;
+      storeB = await openPeerStore(target, storeA, import.meta.filename);
       sim = await startSim();
       a = await startFacade(storeA, sim);
       b = await startFacade(storeB, sim);
@@ -52,7 +55,7 @@ for (const target of storeTargets()) {
       await a?.stop();
       await b?.stop();
       await sim?.close();
-      if (storeB && storeB !== storeA) await storeB.close();
+      await closePeerStore(storeB, storeA);
       await disposeTestStore(storeA);
     });
 

@@ -43,6 +43,20 @@ export async function openTestStore(
   return store;
 }
 
+/**
+ * The same database as a second seam process sees it: on PostgreSQL a second pool on the same
+ * schema; on PGlite the same store (one process owns an embedded database, so a "second process"
+ * there is a second service on the same store). Close it with closePeerStore.
+ */
+export async function openPeerStore(target: StoreTarget, store: Store, label: string): Promise<Store> {
+  return target.kind === 'postgres' ? openTestStore(target, label, { schema: store.schema }) : store;
+}
+
+/** Close a store from openPeerStore (not the schema: that is its original's to drop). */
+export async function closePeerStore(peer: Store | undefined, store: Store | undefined): Promise<void> {
+  if (peer && peer !== store) await peer.close();
+}
+
 /** Close the store and drop its schema on PostgreSQL (unless KEEP_TEST_SCHEMAS=1). */
 export async function disposeTestStore(store: Store): Promise<void> {
   if (store.kind === 'postgres' && process.env.KEEP_TEST_SCHEMAS !== '1') {
