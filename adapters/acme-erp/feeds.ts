@@ -17,6 +17,7 @@ import {
   NormaliseError,
   decimalString,
   integer,
+  legacyDate,
   legacyTimestamp,
   trimmed,
 } from '../../src/adapter/normalise.ts';
@@ -117,13 +118,48 @@ function fastTimestamp(value: string, field: string): string | null {
     }
     if (off === null) return legacyTimestamp(t, field, BOX_TIME_ZONE);
   }
+  // Most instants stay on their wall-clock day once shifted by the offset: their text is the day's
+  // date and three pairs of digits, with no Date and no toISOString (a microsecond a row).
+  const utcSecond = h * 3600 + mi * 60 + sec - off / 1000;
+  if (y >= 1000 && utcSecond >= 0 && utcSecond < 86_400 && Number.isInteger(utcSecond)) {
+    let date = dayTexts.get(day);
+    if (date === undefined) {
+      date = `${y}-${TWO_DIGITS[mo]}-${TWO_DIGITS[d]}`;
+      if (dayTexts.size > MEMO_LIMIT) dayTexts.clear();
+      dayTexts.set(day, date);
+    }
+    return `${date}T${TWO_DIGITS[Math.floor(utcSecond / 3600)]}:${TWO_DIGITS[Math.floor(utcSecond / 60) % 60]}:${TWO_DIGITS[utcSecond % 60]}Z`;
+  }
   return new Date(Date.UTC(y, mo - 1, d, h, mi, sec) - off).toISOString().replace('.000Z', 'Z');
 }
 
-/** normaliseAccount with the fast timestamp (same result). */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** `YYYY-MM-DD` of the days fastTimestamp has memoised. */
+const dayTexts = new Map<number, string>();
+
+/**
+ * legacyDate of the accounts' opening dates, memoised by text: a million rows carry a few thousand
+ * distinct dates. Only dates it read are kept (a bad one throws each time, with its message).
+ */
+const openedOn = new Map<string, string | null>();
+function memoDate(value: string | undefined): string | null {
+  const raw = value ?? '';
+  let v = openedOn.get(raw);
+  if (v === undefined) {
+    v = legacyDate(raw, 'OPEN_DT', 'DD.MM.YYYY');
+    if (openedOn.size > MEMO_LIMIT) openedOn.clear();
+    openedOn.set(raw, v);
+  }
+  return v;
+}
+
+/** normaliseAccount with the memoised timestamp and date (same result: test/adapter.erp-feeds.test.ts). */
 function accountFromRow(raw: Record<string, string>) {
-  const updatedAt = fastTimestamp(raw.LAST_UPD ?? '', 'LAST_UPD') ?? '';
-  return { ...normaliseAccount({ ...raw, LAST_UPD: '' }), updatedAt };
+  // In normaliseAccount's order, so a row with several bad fields names the same one first.
+  const record = normaliseAccount({ ...raw, OPEN_DT: '', LAST_UPD: '' });
+  record.openedOn = memoDate(raw.OPEN_DT);
+  record.updatedAt = fastTimestamp(raw.LAST_UPD ?? '', 'LAST_UPD') ?? '';
+  return record;
 }
 
 export const ACCOUNT_COLUMNS = [
