@@ -128,20 +128,28 @@ export async function applyStaged(
     // One full join of the file's keys with the resource's records: rows new or changed, and live
     // records no row of the file names (a bad row that names its key keeps its record). A full join
     // is always hashed or merged, never a million index probes chosen on stale statistics.
+    // The join carries narrow columns only: with each record's data in it, the hash table of a
+    // million records outgrew work_mem and spilled to disk. The data before a change is fetched
+    // afterwards, for the few keys that changed.
     await tx.query(
-      `INSERT INTO ingest_diff (key, line, change, before, revive)
+      `INSERT INTO ingest_diff (key, line, change, revive)
        SELECT COALESCE(s.key, r.key), s.line,
               CASE WHEN s.key IS NULL THEN 'deleted'
                    WHEN r.key IS NULL OR r.deleted_at IS NOT NULL THEN 'created' ELSE 'updated' END,
-              CASE WHEN r.deleted_at IS NULL THEN r.data END,
               s.key IS NOT NULL AND r.deleted_at IS NOT NULL
          FROM (SELECT key, line, hash, status = 'ok' AND op = 'U' AS upsert FROM ${table}
                 WHERE key IS NOT NULL) s
-         FULL JOIN (SELECT key, data, hash, deleted_at FROM records WHERE system = $1 AND resource = $2) r
+         FULL JOIN (SELECT key, hash, deleted_at FROM records WHERE system = $1 AND resource = $2) r
            ON r.key = s.key
         WHERE (s.key IS NULL AND r.deleted_at IS NULL AND NOT $3::boolean)
            OR (s.upsert AND (r.key IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> s.hash))`,
       [...sr, opts.holdDeletes],
+    );
+    await tx.exec('ANALYZE ingest_diff');
+    await tx.query(
+      `UPDATE ingest_diff d SET before = r.data FROM records r
+        WHERE d.change <> 'created' AND r.system = $1 AND r.resource = $2 AND r.key = d.key`,
+      sr,
     );
   } else {
     await tx.query(
@@ -172,7 +180,7 @@ export async function applyStaged(
     deleteMissing = m.rows[0]!.n;
   }
 
-  await tx.exec('ANALYZE ingest_diff');
+  if (t.mode !== 'snapshot') await tx.exec('ANALYZE ingest_diff');
   lap('diffMs');
   const byChange = await tx.query<{ change: string; n: number }>(
     'SELECT change, count(*)::int AS n FROM ingest_diff GROUP BY change',

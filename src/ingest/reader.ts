@@ -27,7 +27,7 @@ export interface ReadStats {
   sha256: string;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 /** sha256 and size of a file, read once (before parsing, so duplicates cost no parse). */
 export async function hashFile(file: string): Promise<ReadStats> {

@@ -57,7 +57,7 @@ export async function dropStaging(store: Store, table: string): Promise<void> {
 }
 
 /** Characters of COPY text handed to the connection at a time. */
-const COPY_PIECE = 1 << 20;
+const COPY_PIECE = 1 << 18;
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 function copyText(v: string | number | null): string {
