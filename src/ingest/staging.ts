@@ -56,7 +56,7 @@ export async function dropStaging(store: Store, table: string): Promise<void> {
   await store.exec(`DROP TABLE IF EXISTS ${assertIdentifier(table)}`);
 }
 
-/** Characters of COPY text handed to the connection at a time. */
+/** Bytes of COPY text handed to the connection at a time. */
 const COPY_PIECE = 1 << 18;
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
@@ -120,9 +120,18 @@ export async function copyStager(
   const stream = client.query(copyStreams.from(`COPY ${table} (${COLUMNS}) FROM STDIN`));
   let failed: Error | undefined;
   stream.on('error', (err: Error) => (failed = err));
-  // Rows are joined into ~1 MB pieces of COPY text; `add` stays synchronous and hands back a promise
-  // only when the connection pushes back (the caller awaits it once per batch).
-  let buf = '';
+  // Each row's COPY text is written into a buffer as soon as it is made (a row's strings die young;
+  // a rope of a whole piece's rows outlived several collections and cost more in GC than the rest
+  // of staging), and full buffers go to the connection. `add` stays synchronous and hands back a
+  // promise only when the connection pushes back (the caller awaits it once per batch).
+  let piece = Buffer.allocUnsafe(COPY_PIECE);
+  let used = 0;
+  const take = (): Buffer => {
+    const full = piece.subarray(0, used);
+    piece = Buffer.allocUnsafe(COPY_PIECE);
+    used = 0;
+    return full;
+  };
   let drained: Promise<void> | undefined;
   const waitDrain = (): Promise<void> =>
     (drained ??= new Promise<void>((resolve, reject) => {
@@ -134,9 +143,9 @@ export async function copyStager(
       });
       stream.once('error', onErr);
     }));
-  const write = (text: string): Promise<void> | undefined => {
+  const write = (bytes: Buffer): Promise<void> | undefined => {
     if (failed) throw failed;
-    return stream.write(text) ? undefined : waitDrain();
+    return stream.write(bytes) ? undefined : waitDrain();
   };
   let closed = false;
   const close = async () => {
@@ -147,18 +156,21 @@ export async function copyStager(
   return {
     table,
     add(row) {
-      buf += copyLine(row);
-      if (buf.length >= COPY_PIECE) {
-        const text = buf;
-        buf = '';
-        return write(text);
+      const line = copyLine(row);
+      // A UTF-16 unit is at most 3 bytes of UTF-8.
+      if (used + line.length * 3 <= COPY_PIECE) {
+        used += piece.write(line, used);
+        return undefined;
       }
-      return undefined;
+      // The stream keeps what it is given in order even while it pushes back; waiting is the caller's.
+      const wait = used > 0 ? write(take()) : undefined;
+      if (line.length * 3 > COPY_PIECE) return write(Buffer.from(line)) ?? wait;
+      used += piece.write(line, used);
+      return wait;
     },
     async finish() {
       try {
-        if (buf.length) await write(buf);
-        buf = '';
+        if (used > 0) await write(take());
         await new Promise<void>((resolve, reject) => {
           if (failed) return reject(failed);
           stream.once('finish', resolve);
