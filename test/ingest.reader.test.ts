@@ -111,4 +111,20 @@ describe('CSV reader: records, their first line, and chunk boundaries', () => {
     }
     assert.equal((await read([long], accounts, 1000)).length, 4, 'under the limit it reads');
   });
+  it('reads a record spread over many chunks, and refuses one past the limit, at its line', async () => {
+    const field = 'ab,c"d\r\n'.repeat(300_000);
+    const text = `A,B\r\n1,"${field.replaceAll('"', '""')}"\r\n2,x\r\n`;
+    const bytes = Buffer.from(text, 'latin1');
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65_536) chunks.push(bytes.subarray(at, at + 65_536));
+    assert.ok(chunks.length > 40);
+    assert.deepEqual(await read(chunks, accounts, 8 << 20), [
+      { line: 1, fields: ['A', 'B'] },
+      { line: 2, fields: ['1', field] },
+      { line: 2 + 300_000 + 1, fields: ['2', 'x'] },
+    ]);
+    const err = await rejection(chunks, accounts, 1 << 20);
+    assert.equal(err.code, 'line_too_long');
+    assert.equal(err.details?.line, 2);
+  });
 });

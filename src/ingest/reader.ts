@@ -293,12 +293,19 @@ export async function* csvRecords(
     carry = end ? '' : text.slice(r.meta.cursor);
     if (carry.length > maxLineChars) tooLong();
   };
+  // Each parse reads the open record again from its start, so while that record is longer than the
+  // text that has come since, more is gathered first: a record spanning many chunks is read a few
+  // times, not once per chunk. What is held stays within the record limit plus a chunk.
+  let waiting = '';
   try {
     for await (const chunk of bytes) {
       const checked = guard.check(chunk);
-      const text = mode === 'singleByte' ? checked.toString('latin1') : decoder.write(checked);
-      if (text.length === 0) continue;
-      parse(carry + text, false);
+      waiting += mode === 'singleByte' ? checked.toString('latin1') : decoder.write(checked);
+      if (waiting.length === 0) continue;
+      if (waiting.length < carry.length && carry.length + waiting.length <= maxLineChars) continue;
+      const text = carry + waiting;
+      waiting = '';
+      parse(text, false);
       if (batch.length > 0) {
         yield batch;
         batch = [];
@@ -308,8 +315,10 @@ export async function* csvRecords(
     throw gzipError(err) ?? err;
   }
   guard.finish();
-  const tail = mode === 'singleByte' ? '' : decoder.end();
-  if (carry !== '' || tail) parse(carry + (tail ?? ''), true);
+  const rest = carry + waiting + (mode === 'singleByte' ? '' : (decoder.end() ?? ''));
+  // Complete records first; the last one only if it has no line end (a final line end is not a record).
+  if (rest !== '') parse(rest, false);
+  if (carry !== '') parse(carry, true);
   if (batch.length > 0) yield batch;
 }
 
