@@ -70,6 +70,12 @@ describe('CSV reader: records, their first line, and chunk boundaries', () => {
       { line: 2, fields: ['x\ny', '2'] },
       { line: 4, fields: ['3', '4'] },
     ]);
+    for (const one of ['A,B', 'A,B\n', 'A,B\r\n', 'A,B\r'])
+      assert.deepEqual(
+        await read([Buffer.from(one, 'latin1')]),
+        [{ line: 1, fields: ['A', 'B'] }],
+        JSON.stringify(one),
+      );
     const cr = Buffer.from('A,B\r1,2\r3,4\r', 'latin1');
     assert.deepEqual(await read([cr]), [
       { line: 1, fields: ['A', 'B'] },

@@ -228,6 +228,7 @@ export async function* csvRecords(
   const encoding = feed.encoding;
   let parser: Papa.Parser | undefined;
   let stripCr = false;
+  let lineEnd: '\n' | '\r' = '\n';
   let carry = '';
   let nextLine = 1;
   let batch: RawRecord[] = [];
@@ -268,11 +269,18 @@ export async function* csvRecords(
         if (carry.length > maxLineChars) tooLong();
         return;
       }
-      const newline = at >= 0 && text[at] === '\r' && text[at + 1] !== '\n' ? '\r' : '\n';
-      stripCr = newline === '\n';
-      parser = new Papa.Parser({ delimiter: feed.format.delimiter, quoteChar: feed.format.quote, newline });
+      lineEnd = at >= 0 && text[at] === '\r' && text[at + 1] !== '\n' ? '\r' : '\n';
+      stripCr = lineEnd === '\n';
+      parser = new Papa.Parser({
+        delimiter: feed.format.delimiter,
+        quoteChar: feed.format.quote,
+        newline: lineEnd,
+      });
     }
     const r = parser.parse(text, 0, !end) as PapaResult;
+    // At the end Papa Parse gives the empty text after a final line end as a record of its own.
+    const lastRow = r.data[r.data.length - 1];
+    if (end && text.endsWith(lineEnd) && lastRow?.length === 1 && lastRow[0] === '') r.data.pop();
     // An error in the record left open at the end of a chunk (say a closing quote whose `\r\n` is in
     // the next chunk) is not one yet: that record is parsed again with the rest of its text.
     const failed = r.errors.find((e) => end || (e.row ?? 0) < r.data.length);
