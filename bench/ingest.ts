@@ -57,7 +57,7 @@ interface Result {
   fileMB: number;
   copyMs?: number;
   copyCpuS?: number | undefined;
-  /** PostgreSQL writing only the rows a first snapshot must commit (records and events), by COPY. */
+  /** PostgreSQL copying, already built, only the rows a first snapshot must commit (records and events). */
   floorMs?: number;
   first: Run;
   second: Run;
@@ -78,10 +78,16 @@ async function files(n: number): Promise<{ a: string; b: string }> {
   return { a, b };
 }
 
-/** PostgreSQL's own COPY of the same file (minus its trailer line) into a bare table. */
-async function copyBaseline(file: string, schema: string): Promise<number> {
+/** A connection of its own to the bench's schema. */
+async function schemaClient(schema: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
   await client.connect();
+  return client;
+}
+
+/** PostgreSQL's own COPY of the same file (minus its trailer line) into a bare table. */
+async function copyBaseline(file: string, schema: string): Promise<number> {
+  const client = await schemaClient(schema);
   try {
     await client.query(
       `CREATE UNLOGGED TABLE bare (${accountsFeedDefinition.format.columns.map((c) => `${c} text`).join(', ')})`,
@@ -116,8 +122,7 @@ async function copyBaseline(file: string, schema: string): Promise<number> {
  * read, parsed, validated, diffed or built, so no ingest of the same file can commit sooner.
  */
 async function writeFloor(schema: string, lastPosition: number): Promise<number> {
-  const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
-  await client.connect();
+  const client = await schemaClient(schema);
   try {
     await client.query('CREATE TABLE floor_records (LIKE records INCLUDING ALL)');
     await client.query('CREATE TABLE floor_events (LIKE events INCLUDING ALL)');

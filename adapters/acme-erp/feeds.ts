@@ -67,9 +67,9 @@ function sameOffset(walls: number[], field: string): number | null {
   return off ?? null;
 }
 
-function remember(memo: Map<number, number | null>, key: number, off: number | null): void {
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
   if (memo.size > MEMO_LIMIT) memo.clear();
-  memo.set(key, off);
+  memo.set(key, value);
 }
 
 const HOUR = 3_600_000;
@@ -125,8 +125,7 @@ function fastTimestamp(value: string, field: string): string | null {
     let date = dayTexts.get(day);
     if (date === undefined) {
       date = `${y}-${TWO_DIGITS[mo]}-${TWO_DIGITS[d]}`;
-      if (dayTexts.size > MEMO_LIMIT) dayTexts.clear();
-      dayTexts.set(day, date);
+      remember(dayTexts, day, date);
     }
     return `${date}T${TWO_DIGITS[Math.floor(utcSecond / 3600)]}:${TWO_DIGITS[Math.floor(utcSecond / 60) % 60]}:${TWO_DIGITS[utcSecond % 60]}Z`;
   }
@@ -147,8 +146,7 @@ function memoDate(value: string | undefined): string | null {
   let v = openedOn.get(raw);
   if (v === undefined) {
     v = legacyDate(raw, 'OPEN_DT', 'DD.MM.YYYY');
-    if (openedOn.size > MEMO_LIMIT) openedOn.clear();
-    openedOn.set(raw, v);
+    remember(openedOn, raw, v);
   }
   return v;
 }

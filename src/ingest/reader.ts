@@ -179,6 +179,15 @@ function gzipError(err: unknown): FileRejected | undefined {
   return undefined;
 }
 
+/** A record (CSV) or line (fixed width) starting at `line` is over the limit: the file is refused. */
+function lineTooLong(what: 'record at line' | 'line', line: number, limit: number): never {
+  throw new FileRejected(
+    'line_too_long',
+    `${what} ${line} is longer than ${limit} characters (SEAM_INGEST_MAX_LINE_BYTES)`,
+    { line, limit },
+  );
+}
+
 /** Characters that stand for a byte >= 0x80 when bytes are read as latin1. */
 const HIGH_BYTE = /[\x80-\xff]/;
 
@@ -227,21 +236,14 @@ export async function* csvRecords(
   const decoder = mode === 'utf8' ? new StringDecoder('utf8') : iconv.getDecoder(feed.encoding);
   const encoding = feed.encoding;
   let parser: Papa.Parser | undefined;
-  let stripCr = false;
   let lineEnd: '\n' | '\r' = '\n';
   let carry = '';
   let nextLine = 1;
   let batch: RawRecord[] = [];
-  const tooLong = (): never => {
-    throw new FileRejected(
-      'line_too_long',
-      `record at line ${nextLine} is longer than ${maxLineChars} characters (SEAM_INGEST_MAX_LINE_BYTES)`,
-      { line: nextLine, limit: maxLineChars },
-    );
-  };
+  const tooLong = (): never => lineTooLong('record at line', nextLine, maxLineChars);
   const push = (fields: string[]) => {
     const last = fields.length - 1;
-    if (stripCr && fields[last]!.endsWith('\r')) fields[last] = fields[last]!.slice(0, -1);
+    if (lineEnd === '\n' && fields[last]!.endsWith('\r')) fields[last] = fields[last]!.slice(0, -1);
     let nl = 1;
     let chars = last;
     for (let i = 0; i <= last; i++) {
@@ -270,7 +272,6 @@ export async function* csvRecords(
         return;
       }
       lineEnd = at >= 0 && text[at] === '\r' && text[at + 1] !== '\n' ? '\r' : '\n';
-      stripCr = lineEnd === '\n';
       parser = new Papa.Parser({
         delimiter: feed.format.delimiter,
         quoteChar: feed.format.quote,
@@ -357,13 +358,7 @@ async function* lineRecords(
     carry += text.slice(start);
     if (carry.length > maxLineChars) tooLong(line + 1);
   };
-  const tooLong = (at: number): never => {
-    throw new FileRejected(
-      'line_too_long',
-      `line ${at} is longer than ${maxLineChars} characters (SEAM_INGEST_MAX_LINE_BYTES)`,
-      { line: at, limit: maxLineChars },
-    );
-  };
+  const tooLong = (at: number): never => lineTooLong('line', at, maxLineChars);
   try {
     for await (const chunk of bytes) {
       take(decoder.write(guard.check(chunk)));
